@@ -1,0 +1,32 @@
+{
+  "targets": [
+    {
+      "target_name": "cyclegan_native",
+      "sources": [
+        "native/addon.cc",
+        "native/tensor_handle.cc",
+        "native/convert.cc",
+        "native/tensor_data.cc",
+        "native/ops_elementwise.cc",
+        "native/ops_nn.cc",
+        "native/ops_shape.cc",
+        "native/ops_autograd.cc",
+        "native/optim.cc",
+        "native/runtime.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!@(node scripts/find-libtorch.mjs --include)"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_CPP_EXCEPTIONS",
+        "<!@(node scripts/find-libtorch.mjs --defines)"
+      ],
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "libraries": ["<!@(node scripts/find-libtorch.mjs --libs)"]
+    }
+  ]
+}

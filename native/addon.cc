@@ -1,0 +1,20 @@
+// Entry point of the cyclegan native addon: a flat binding of libtorch (ATen + autograd).
+// The TypeScript interface in src/engine/native.ts describes every function registered here.
+#include "register.h"
+#include "tensor_handle.h"
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  data->tensorConstructor = Napi::Persistent(TensorHandle::DefineClass(env));
+  env.SetInstanceData<AddonData>(data);
+  RegisterTensorData(env, exports);
+  RegisterElementwise(env, exports);
+  RegisterNn(env, exports);
+  RegisterShape(env, exports);
+  RegisterAutograd(env, exports);
+  RegisterOptim(env, exports);
+  RegisterRuntime(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(cyclegan_native, Init)

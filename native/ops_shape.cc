@@ -1,0 +1,74 @@
+// Shape, layout, dtype and device changes.
+#include "convert.h"
+#include "register.h"
+
+namespace {
+
+int64_t Int(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  return static_cast<int64_t>(ArgNumber(info, i, what));
+}
+
+at::MemoryFormat ParseFormat(const Napi::CallbackInfo& info, size_t i) {
+  const std::string name = ArgString(info, i, "memoryFormat");
+  if (name == "contiguous") return at::MemoryFormat::Contiguous;
+  if (name == "channels_last") return at::MemoryFormat::ChannelsLast;
+  throw Napi::Error::New(info.Env(), "unknown memory format '" + name + "' (expected contiguous or channels_last)");
+}
+
+Napi::Value Reshape(const Napi::CallbackInfo& info) { return Out(info, ArgTensor(info, 0, "x").reshape(ArgInts(info, 1, "shape"))); }
+Napi::Value Permute(const Napi::CallbackInfo& info) { return Out(info, ArgTensor(info, 0, "x").permute(ArgInts(info, 1, "dims"))); }
+Napi::Value Expand(const Napi::CallbackInfo& info) { return Out(info, ArgTensor(info, 0, "x").expand(ArgInts(info, 1, "shape"))); }
+Napi::Value Flip(const Napi::CallbackInfo& info) { return Out(info, at::flip(ArgTensor(info, 0, "x"), ArgInts(info, 1, "dims"))); }
+Napi::Value Cat(const Napi::CallbackInfo& info) { return Out(info, at::cat(ArgTensors(info, 0, "tensors"), Int(info, 1, "dim"))); }
+Napi::Value Stack(const Napi::CallbackInfo& info) { return Out(info, at::stack(ArgTensors(info, 0, "tensors"), Int(info, 1, "dim"))); }
+Napi::Value Unsqueeze(const Napi::CallbackInfo& info) { return Out(info, ArgTensor(info, 0, "x").unsqueeze(Int(info, 1, "dim"))); }
+Napi::Value Squeeze(const Napi::CallbackInfo& info) { return Out(info, ArgTensor(info, 0, "x").squeeze(Int(info, 1, "dim"))); }
+
+Napi::Value Transpose(const Napi::CallbackInfo& info) {
+  return Out(info, ArgTensor(info, 0, "x").transpose(Int(info, 1, "dim0"), Int(info, 2, "dim1")));
+}
+
+// slice(x, dim, start, end, step)
+Napi::Value Slice(const Napi::CallbackInfo& info) {
+  return Out(info, ArgTensor(info, 0, "x").slice(Int(info, 1, "dim"), Int(info, 2, "start"), Int(info, 3, "end"), Int(info, 4, "step")));
+}
+
+Napi::Value Select(const Napi::CallbackInfo& info) {
+  return Out(info, ArgTensor(info, 0, "x").select(Int(info, 1, "dim"), Int(info, 2, "index")));
+}
+
+// contiguous(x, format)
+Napi::Value Contiguous(const Napi::CallbackInfo& info) {
+  return Out(info, ArgTensor(info, 0, "x").contiguous(ParseFormat(info, 1)));
+}
+
+Napi::Value IsContiguous(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), ArgTensor(info, 0, "x").is_contiguous(ParseFormat(info, 1)));
+}
+
+// to(x, dtype, device): differentiable, like Tensor.to in PyTorch
+Napi::Value To(const Napi::CallbackInfo& info) {
+  const at::Tensor& x = ArgTensor(info, 0, "x");
+  at::ScalarType dtype = ParseDType(info.Env(), ArgString(info, 1, "dtype"));
+  at::Device device = ParseDevice(info.Env(), ArgString(info, 2, "device"));
+  return Out(info, x.to(device, dtype));
+}
+
+}  // namespace
+
+void RegisterShape(Napi::Env env, Napi::Object exports) {
+  Export<Reshape>(env, exports, "reshape");
+  Export<Permute>(env, exports, "permute");
+  Export<Expand>(env, exports, "expand");
+  Export<Flip>(env, exports, "flip");
+  Export<Cat>(env, exports, "cat");
+  Export<Stack>(env, exports, "stack");
+  Export<Unsqueeze>(env, exports, "unsqueeze");
+  Export<Squeeze>(env, exports, "squeeze");
+  Export<Transpose>(env, exports, "transpose");
+  Export<Slice>(env, exports, "slice");
+  Export<Select>(env, exports, "select");
+  Export<Contiguous>(env, exports, "contiguous");
+  Export<IsContiguous>(env, exports, "isContiguous");
+  Export<To>(env, exports, "to");
+}

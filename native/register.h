@@ -1,0 +1,11 @@
+// Each op file registers its functions on the addon's exports.
+#pragma once
+#include <napi.h>
+
+void RegisterTensorData(Napi::Env env, Napi::Object exports);
+void RegisterElementwise(Napi::Env env, Napi::Object exports);
+void RegisterNn(Napi::Env env, Napi::Object exports);
+void RegisterShape(Napi::Env env, Napi::Object exports);
+void RegisterAutograd(Napi::Env env, Napi::Object exports);
+void RegisterOptim(Napi::Env env, Napi::Object exports);
+void RegisterRuntime(Napi::Env env, Napi::Object exports);

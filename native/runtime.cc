@@ -1,0 +1,54 @@
+// Process-wide settings: threads, seeds, devices, build information.
+#include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <torch/version.h>
+
+#include "convert.h"
+#include "register.h"
+
+namespace {
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  int threads = static_cast<int>(ArgNumber(info, 0, "threads"));
+  if (threads < 1) throw Napi::Error::New(info.Env(), "setNumThreads: expected a positive integer");
+  at::set_num_threads(threads);
+  return info.Env().Undefined();
+}
+
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), at::get_num_threads()); }
+
+Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
+  at::manual_seed(static_cast<uint64_t>(ArgNumber(info, 0, "seed")));
+  return info.Env().Undefined();
+}
+
+Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
+  int count = at::hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0;
+  return Napi::Number::New(info.Env(), count);
+}
+
+Napi::Value Synchronize(const Napi::CallbackInfo& info) {
+  // Timing GPU work needs the queue drained; on a CPU build this does nothing.
+  if (at::hasCUDA()) at::detail::getCUDAHooks().deviceSynchronize(at::detail::getCUDAHooks().current_device());
+  return info.Env().Undefined();
+}
+
+Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("torchVersion", TORCH_VERSION);
+  out.Set("cuda", at::hasCUDA());
+  out.Set("mkldnn", at::hasMKLDNN());
+  out.Set("parallel", at::get_parallel_info());
+  return out;
+}
+
+}  // namespace
+
+void RegisterRuntime(Napi::Env env, Napi::Object exports) {
+  Export<SetNumThreads>(env, exports, "setNumThreads");
+  Export<GetNumThreads>(env, exports, "getNumThreads");
+  Export<ManualSeed>(env, exports, "manualSeed");
+  Export<CudaDeviceCount>(env, exports, "cudaDeviceCount");
+  Export<Synchronize>(env, exports, "synchronize");
+  Export<BuildInfo>(env, exports, "buildInfo");
+}
