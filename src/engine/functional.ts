@@ -1,0 +1,80 @@
+/** Multi-input and neural-network ops, in the style of torch.nn.functional. */
+import { native, type PadMode } from './native.js';
+import { run, Tensor } from './tensor.js';
+
+const pair = (v: number | [number, number]): number[] => (typeof v === 'number' ? [v, v] : [...v]);
+
+export interface Conv2dOptions {
+  stride?: number | [number, number];
+  padding?: number | [number, number];
+  dilation?: number | [number, number];
+  groups?: number;
+}
+
+/** 2-D convolution; weight is [out, in/groups, kh, kw]. */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: Conv2dOptions = {}): Tensor {
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return new Tensor(
+    run('conv2d', inputs, () =>
+      native().conv2d(x.handle, weight.handle, bias?.handle, pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.dilation ?? 1), o.groups ?? 1),
+    ),
+  );
+}
+
+export interface ConvTranspose2dOptions extends Conv2dOptions {
+  outputPadding?: number | [number, number];
+}
+
+/** Transposed 2-D convolution; weight is [in, out/groups, kh, kw]. */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: ConvTranspose2dOptions = {}): Tensor {
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return new Tensor(
+    run('conv_transpose2d', inputs, () =>
+      native().convTranspose2d(
+        x.handle,
+        weight.handle,
+        bias?.handle,
+        pair(o.stride ?? 1),
+        pair(o.padding ?? 0),
+        pair(o.outputPadding ?? 0),
+        o.groups ?? 1,
+        pair(o.dilation ?? 1),
+      ),
+    ),
+  );
+}
+
+/** Instance normalisation over each sample's channels, optionally with a per-channel affine. */
+export function instanceNorm(x: Tensor, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  return new Tensor(run('instance_norm', [x], () => native().instanceNorm(x.handle, weight?.handle, bias?.handle, eps)));
+}
+
+/** Pads the last two dimensions: `pads` is [left, right, top, bottom] or one number for all four. */
+export function pad2d(x: Tensor, pads: number | [number, number, number, number], mode: PadMode = 'constant', value = 0): Tensor {
+  const p = typeof pads === 'number' ? [pads, pads, pads, pads] : [...pads];
+  return new Tensor(run(`${mode}_pad2d`, [x, p], () => native().pad(x.handle, p, mode, value)));
+}
+
+/** Resizes the last two dimensions to [h, w]. */
+export function resize2d(x: Tensor, size: [number, number], mode: 'bilinear' | 'nearest' = 'bilinear'): Tensor {
+  return new Tensor(run('upsample', [x, size], () => native().upsample(x.handle, [...size], mode)));
+}
+
+export function cat(xs: Tensor[], dim = 0): Tensor {
+  return new Tensor(run('cat', [xs], () => native().cat(xs.map((x) => x.handle), dim)));
+}
+
+export function stack(xs: Tensor[], dim = 0): Tensor {
+  return new Tensor(run('stack', [xs], () => native().stack(xs.map((x) => x.handle), dim)));
+}
+
+/** Mean squared error; `target` may be a number (the LSGAN real/fake label). */
+export function mseLoss(input: Tensor, target: Tensor | number): Tensor {
+  if (typeof target === 'number') return new Tensor(run('mse_loss', [input], () => native().scalar('mse_loss', input.handle, target)));
+  return new Tensor(run('mse_loss', [input, target], () => native().binary('mse_loss', input.handle, target.handle)));
+}
+
+/** Mean absolute error. */
+export function l1Loss(input: Tensor, target: Tensor): Tensor {
+  return new Tensor(run('l1_loss', [input, target], () => native().binary('l1_loss', input.handle, target.handle)));
+}

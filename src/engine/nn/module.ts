@@ -1,0 +1,94 @@
+/**
+ * Module: a tree of named parameters and child modules, named with dotted paths exactly like
+ * PyTorch's state_dict ("model.10.conv_block.1.weight"), so reference weights map one to one.
+ */
+import { CheckpointError } from '../../errors.js';
+import { copyInto, fillInto, normalInit } from '../runtime.js';
+import { keep } from '../scope.js';
+import type { Tensor } from '../tensor.js';
+
+export abstract class Module {
+  training = true;
+  readonly #parameters = new Map<string, Tensor>();
+  readonly #children = new Map<string, Module>();
+
+  abstract forward(x: Tensor): Tensor;
+
+  /** Registers a leaf tensor as a trainable parameter; it lives until the module is disposed. */
+  protected registerParameter(name: string, value: Tensor): Tensor {
+    keep(value);
+    value.requiresGrad = true;
+    this.#parameters.set(name, value);
+    return value;
+  }
+
+  protected registerModule<M extends Module>(name: string, module: M): M {
+    this.#children.set(name, module);
+    return module;
+  }
+
+  children(): [string, Module][] {
+    return [...this.#children];
+  }
+
+  namedParameters(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [...this.#parameters].map(([n, t]) => [prefix + n, t]);
+    for (const [name, child] of this.#children) out.push(...child.namedParameters(`${prefix}${name}.`));
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  /** Every module in the tree, this one first. */
+  modules(): Module[] {
+    return [this, ...[...this.#children.values()].flatMap((c) => c.modules())];
+  }
+
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Freezes (false) or unfreezes (true) every parameter, like set_requires_grad in the reference. */
+  setRequiresGrad(flag: boolean): void {
+    for (const p of this.parameters()) p.requiresGrad = flag;
+  }
+
+  /** Copies values in by name; every parameter must be present with the same shape. */
+  loadStateDict(values: ReadonlyMap<string, Tensor>, source = 'state dict'): void {
+    const own = this.namedParameters();
+    const missing = own.filter(([n]) => !values.has(n)).map(([n]) => n);
+    const known = new Set(own.map(([n]) => n));
+    const unexpected = [...values.keys()].filter((n) => !known.has(n));
+    if (missing.length || unexpected.length) {
+      throw new CheckpointError(
+        `${source} does not fit this network: ${missing.length ? `missing ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}` : ''}${missing.length && unexpected.length ? '; ' : ''}${unexpected.length ? `unexpected ${unexpected.slice(0, 5).join(', ')}` : ''}. Check that ngf/ndf/n_blocks/image_channel match the ones it was trained with.`,
+      );
+    }
+    for (const [name, param] of own) {
+      const value = values.get(name)!;
+      if (value.shape.join() !== param.shape.join()) {
+        throw new CheckpointError(`${source}: ${name} has shape [${value.shape}] but the network expects [${param.shape}]. Check ngf/ndf/image_channel.`);
+      }
+      copyInto(param, value);
+    }
+  }
+
+  /** Initialises conv weights with normal(0, std) and biases with 0, as the reference's init_weights('normal'). */
+  initNormal(std = 0.02): void {
+    for (const [name, p] of this.namedParameters()) {
+      if (name.endsWith('bias')) fillInto(p, 0);
+      else normalInit(p, 0, std);
+    }
+  }
+
+  dispose(): void {
+    for (const p of this.parameters()) p.dispose();
+  }
+}

@@ -1,0 +1,81 @@
+/** Process-wide engine settings: threads, seeds, devices, gradient mode, live tensor count. */
+import { EngineError } from '../errors.js';
+import { native } from './native.js';
+import { run, type Tensor } from './tensor.js';
+
+/** Threads libtorch uses for one op (intra-op parallelism). */
+export function setNumThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) throw new EngineError(`Expected a positive integer for threads but received ${threads}`);
+  native().setNumThreads(threads);
+}
+
+export function getNumThreads(): number {
+  return native().getNumThreads();
+}
+
+/** Seeds libtorch's global generators (CPU and CUDA). */
+export function manualSeed(seed: number): void {
+  native().manualSeed(seed);
+}
+
+/** Tensors created and not yet disposed; flat over a training run when nothing leaks. */
+export function liveTensors(): number {
+  return native().liveTensors();
+}
+
+export function cudaDeviceCount(): number {
+  return native().cudaDeviceCount();
+}
+
+/** Checks a device name before any work: 'cuda' on a build or machine without it is a clear error. */
+export function checkDevice(device: string): string {
+  if (device === 'cpu') return device;
+  if (device === 'cuda' || /^cuda:\d+$/.test(device)) {
+    const count = cudaDeviceCount();
+    if (count === 0) {
+      throw new EngineError(
+        `device '${device}' was requested, but ${native().buildInfo().cuda ? 'no GPU is visible' : 'this libtorch was built without CUDA'}; use device 'cpu', or build against a CUDA libtorch (LIBTORCH=/path/to/libtorch npm run build:native) on a GPU machine`,
+      );
+    }
+    return device;
+  }
+  throw new EngineError(`Expected cpu, cuda or cuda:N for device but received '${device}'`);
+}
+
+/** Waits for queued GPU work, so timings are honest. */
+export function synchronize(): void {
+  native().synchronize();
+}
+
+export function buildInfo(): { torchVersion: string; cuda: boolean; mkldnn: boolean; parallel: string } {
+  return native().buildInfo();
+}
+
+/** Runs `fn` with gradient recording off (like torch.no_grad). */
+export function noGrad<R>(fn: () => R): R {
+  const previous = native().setGradEnabled(false);
+  try {
+    return fn();
+  } finally {
+    native().setGradEnabled(previous);
+  }
+}
+
+/** Overwrites `dst` with `src` outside autograd (loading weights). */
+export function copyInto(dst: Tensor, src: Tensor): void {
+  run('copy_', [dst, src], () => native().copy_(dst.handle, src.handle));
+}
+
+/** Fills `dst` with normal(mean, std) values outside autograd. */
+export function normalInit(dst: Tensor, mean: number, std: number, seed?: number): void {
+  run('normal_', [dst], () => native().normal_(dst.handle, mean, std, seed));
+}
+
+export function fillInto(dst: Tensor, value: number): void {
+  run('fill_', [dst], () => native().fill_(dst.handle, value));
+}
+
+/** Drops the gradients of these tensors (set to none). */
+export function zeroGrad(tensors: Tensor[]): void {
+  run('zero_grad', tensors, () => native().zeroGrad(tensors.map((t) => t.handle)));
+}
