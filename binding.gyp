@@ -12,7 +12,8 @@
         "native/ops_shape.cc",
         "native/ops_autograd.cc",
         "native/optim.cc",
-        "native/runtime.cc"
+        "native/runtime.cc",
+        "native/caching_allocator.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -3,6 +3,7 @@
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/version.h>
 
+#include "caching_allocator.h"
 #include "convert.h"
 #include "register.h"
 
@@ -42,6 +43,20 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value AllocatorStatsFn(const Napi::CallbackInfo& info) {
+  AllocatorStats s = GetAllocatorStats();
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("inUseBytes", static_cast<double>(s.inUseBytes));
+  out.Set("cachedBytes", static_cast<double>(s.cachedBytes));
+  out.Set("peakBytes", static_cast<double>(s.peakBytes));
+  return out;
+}
+
+Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
+  EmptyAllocatorCache();
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterRuntime(Napi::Env env, Napi::Object exports) {
@@ -51,4 +66,6 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
   Export<CudaDeviceCount>(env, exports, "cudaDeviceCount");
   Export<Synchronize>(env, exports, "synchronize");
   Export<BuildInfo>(env, exports, "buildInfo");
+  Export<AllocatorStatsFn>(env, exports, "allocatorStats");
+  Export<EmptyCache>(env, exports, "emptyCache");
 }

@@ -35,7 +35,11 @@ export function buildNative({ force = false, log = (m) => console.log(`[cyclegan
   if (!gyp) throw new Error('node-gyp is not installed; run `npm ci` first.');
   log(`building the native addon against ${found.how}`);
   const jobs = process.env.JOBS ?? '2';
-  const r = spawnSync(process.execPath, [gyp, 'rebuild', `--jobs=${jobs}`], { cwd: root, stdio: 'inherit' });
+  const args = [gyp, 'rebuild', `--jobs=${jobs}`];
+  // Build against the headers of the running Node (installed beside it) so node-gyp never downloads them.
+  const nodePrefix = dirname(dirname(process.execPath));
+  if (!process.env.npm_config_nodedir && existsSync(join(nodePrefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${nodePrefix}`);
+  const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) throw new Error(`node-gyp failed (exit ${r.status}); see the compiler output above.`);
 }
 

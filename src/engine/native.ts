@@ -85,6 +85,16 @@ export interface NativeAddon {
   cudaDeviceCount(): number;
   synchronize(): void;
   buildInfo(): { torchVersion: string; cuda: boolean; mkldnn: boolean; parallel: string };
+  allocatorStats(): AllocatorStats;
+  emptyCache(): void;
+}
+
+/** Bytes held by the addon's caching CPU allocator. */
+export interface AllocatorStats {
+  inUseBytes: number;
+  cachedBytes: number;
+  /** In use plus cached, the most ever held. */
+  peakBytes: number;
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -1,6 +1,6 @@
 /** Process-wide engine settings: threads, seeds, devices, gradient mode, live tensor count. */
 import { EngineError } from '../errors.js';
-import { native } from './native.js';
+import { native, type AllocatorStats } from './native.js';
 import { run, type Tensor } from './tensor.js';
 
 /** Threads libtorch uses for one op (intra-op parallelism). */
@@ -78,4 +78,14 @@ export function fillInto(dst: Tensor, value: number): void {
 /** Drops the gradients of these tensors (set to none). */
 export function zeroGrad(tensors: Tensor[]): void {
   run('zero_grad', tensors, () => native().zeroGrad(tensors.map((t) => t.handle)));
+}
+
+/** CPU memory held by tensors (in use) and by freed blocks kept for reuse (cached). */
+export function allocatorStats(): AllocatorStats {
+  return native().allocatorStats();
+}
+
+/** Returns cached blocks to the system (after training, before a long idle phase). */
+export function emptyCache(): void {
+  native().emptyCache();
 }

@@ -27,6 +27,7 @@ export function run<R>(op: string, inputs: readonly unknown[], call: () => R): R
   try {
     return call();
   } catch (error) {
+    if (error instanceof EngineError) throw error;
     const message = (error as Error).message.split('\n')[0];
     const shapes = inputs.filter((x) => x instanceof Tensor || Array.isArray(x)).map(describe).join('; ');
     throw new EngineError(`${op} failed${shapes ? ` for inputs ${shapes}` : ''}: ${message}`);
