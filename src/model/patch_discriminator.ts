@@ -1,0 +1,38 @@
+/**
+ * The 70x70 PatchGAN discriminator of CycleGAN (Isola et al. 2017; Zhu et al. 2017), following
+ * NLayerDiscriminator in junyanz/pytorch-CycleGAN-and-pix2pix models/networks.py with n_layers=3 and
+ * instance norm. It scores overlapping 70x70 patches: the output is a map, one logit per patch.
+ */
+import { Conv2d, InstanceNorm2d, LeakyReLU, Module, Sequential, type Tensor } from '../engine/index.js';
+
+export interface DiscriminatorConfig {
+  channels: number;
+  /** Filters in the first conv layer; default 64. */
+  ndf: number;
+  /** Conv layers after the first; default 3, which gives 70x70 receptive fields. */
+  nLayers: number;
+}
+
+export class PatchDiscriminator extends Module {
+  readonly model: Sequential;
+  constructor(readonly config: DiscriminatorConfig) {
+    super();
+    const { channels, ndf, nLayers } = config;
+    const kw = 4;
+    const layers: Module[] = [new Conv2d(channels, ndf, kw, { stride: 2, padding: 1 }), new LeakyReLU(0.2)];
+    let mult = 1;
+    for (let n = 1; n < nLayers; n++) {
+      const previous = mult;
+      mult = Math.min(2 ** n, 8);
+      layers.push(new Conv2d(ndf * previous, ndf * mult, kw, { stride: 2, padding: 1 }), new InstanceNorm2d(ndf * mult), new LeakyReLU(0.2));
+    }
+    const previous = mult;
+    mult = Math.min(2 ** nLayers, 8);
+    layers.push(new Conv2d(ndf * previous, ndf * mult, kw, { stride: 1, padding: 1 }), new InstanceNorm2d(ndf * mult), new LeakyReLU(0.2));
+    layers.push(new Conv2d(ndf * mult, 1, kw, { stride: 1, padding: 1 }));
+    this.model = this.registerModule('model', new Sequential(...layers));
+  }
+  forward(x: Tensor): Tensor {
+    return this.model.forward(x);
+  }
+}
