@@ -1,0 +1,147 @@
+/**
+ * CycleGAN (Zhu et al., ICCV 2017): two generators and two discriminators trained with adversarial,
+ * cycle-consistency and identity losses, after CycleGANModel in junyanz/pytorch-CycleGAN-and-pix2pix
+ * (models/cycle_gan_model.py). Names follow the reference code; in the paper's notation:
+ *
+ *   code     paper   role
+ *   G_A      G       X -> Y (source to target; the exported model)
+ *   G_B      F       Y -> X
+ *   D_A      D_Y     real Y vs G(X)
+ *   D_B      D_X     real X vs F(Y)
+ *
+ * `lossNames` and `modelNames` drive logging and saving: add a loss here and it is logged everywhere.
+ */
+import { Adam, l1Loss, noGrad, tidy, type Module, type Tensor } from '../engine/index.js';
+import { ganLoss } from './gan_loss.js';
+import { ImagePool } from './image_pool.js';
+import { PatchDiscriminator } from './patch_discriminator.js';
+import { ResnetGenerator } from './resnet_generator.js';
+
+export const lossNames = ['D_A', 'G_A', 'cycle_A', 'idt_A', 'D_B', 'G_B', 'cycle_B', 'idt_B'] as const;
+export type LossName = (typeof lossNames)[number];
+export type Losses = Record<LossName, number>;
+export const modelNames = ['netG_A', 'netG_B', 'netD_A', 'netD_B'] as const;
+export type ModelName = (typeof modelNames)[number];
+
+export interface CycleGanOptions {
+  channels: number;
+  ngf: number;
+  ndf: number;
+  nBlocks: number;
+  gLearningRate: number;
+  dLearningRate: number;
+  /** Weight of the cycle losses (the reference's lambda_A = lambda_B); default 10. */
+  lambdaCycle: number;
+  /** Identity loss weight relative to lambdaCycle; default 0.5. */
+  lambdaIdentity: number;
+  /** Fakes kept for the discriminators; default 50. */
+  poolSize: number;
+  /** Uniform [0, 1) numbers for the image pools: the run's seeded generator. */
+  random: () => number;
+}
+
+export class CycleGan {
+  readonly netG_A: ResnetGenerator;
+  readonly netG_B: ResnetGenerator;
+  readonly netD_A: PatchDiscriminator;
+  readonly netD_B: PatchDiscriminator;
+  readonly optimizerG: Adam;
+  readonly optimizerD: Adam;
+  readonly fakeAPool: ImagePool;
+  readonly fakeBPool: ImagePool;
+
+  constructor(readonly options: CycleGanOptions) {
+    const g = { channels: options.channels, ngf: options.ngf, nBlocks: options.nBlocks };
+    const d = { channels: options.channels, ndf: options.ndf, nLayers: 3 };
+    this.netG_A = new ResnetGenerator(g);
+    this.netG_B = new ResnetGenerator(g);
+    this.netD_A = new PatchDiscriminator(d);
+    this.netD_B = new PatchDiscriminator(d);
+    const betas: [number, number] = [0.5, 0.999];
+    this.optimizerG = new Adam([...this.netG_A.parameters(), ...this.netG_B.parameters()], { lr: options.gLearningRate, betas });
+    this.optimizerD = new Adam([...this.netD_A.parameters(), ...this.netD_B.parameters()], { lr: options.dLearningRate, betas });
+    this.fakeAPool = new ImagePool(options.poolSize, options.random);
+    this.fakeBPool = new ImagePool(options.poolSize, options.random);
+  }
+
+  nets(): Record<ModelName, Module> {
+    return { netG_A: this.netG_A, netG_B: this.netG_B, netD_A: this.netD_A, netD_B: this.netD_B };
+  }
+
+  /** Every parameter, named "netG_A.model.1.weight" etc. */
+  namedParameters(): [string, Tensor][] {
+    return modelNames.flatMap((name) => this.nets()[name].namedParameters(`${name}.`));
+  }
+
+  /** One optimize_parameters() of the reference: generators first, then both discriminators. */
+  trainStep(realA: Tensor, realB: Tensor): Losses {
+    return tidy(() => {
+      const fakeB = this.netG_A.forward(realA);
+      const recA = this.netG_B.forward(fakeB);
+      const fakeA = this.netG_B.forward(realB);
+      const recB = this.netG_A.forward(fakeA);
+
+      // Generators: the discriminators are frozen so the G loss leaves no gradients on them.
+      this.netD_A.setRequiresGrad(false);
+      this.netD_B.setRequiresGrad(false);
+      this.optimizerG.zeroGrad();
+      const lambda = this.options.lambdaCycle;
+      const idtWeight = lambda * this.options.lambdaIdentity;
+      const idtA = idtWeight > 0 ? l1Loss(this.netG_A.forward(realB), realB).mul(idtWeight) : null;
+      const idtB = idtWeight > 0 ? l1Loss(this.netG_B.forward(realA), realA).mul(idtWeight) : null;
+      const lossGA = ganLoss(this.netD_A.forward(fakeB), true);
+      const lossGB = ganLoss(this.netD_B.forward(fakeA), true);
+      const cycleA = l1Loss(recA, realA).mul(lambda);
+      const cycleB = l1Loss(recB, realB).mul(lambda);
+      let lossG = lossGA.add(lossGB).add(cycleA).add(cycleB);
+      if (idtA && idtB) lossG = lossG.add(idtA).add(idtB);
+      lossG.backward();
+      this.optimizerG.step();
+
+      // Discriminators, on real images and on fakes drawn from the history pools.
+      this.netD_A.setRequiresGrad(true);
+      this.netD_B.setRequiresGrad(true);
+      this.optimizerD.zeroGrad();
+      const lossDA = this.#discriminatorLoss(this.netD_A, realB, this.fakeBPool.query(fakeB.detach()));
+      const lossDB = this.#discriminatorLoss(this.netD_B, realA, this.fakeAPool.query(fakeA.detach()));
+      this.optimizerD.step();
+
+      return {
+        D_A: lossDA,
+        G_A: lossGA.item(),
+        cycle_A: cycleA.item(),
+        idt_A: idtA ? idtA.item() : 0,
+        D_B: lossDB,
+        G_B: lossGB.item(),
+        cycle_B: cycleB.item(),
+        idt_B: idtB ? idtB.item() : 0,
+      };
+    });
+  }
+
+  /** backward_D_basic: half the sum of the real and fake LSGAN losses; returns its value. */
+  #discriminatorLoss(net: PatchDiscriminator, real: Tensor, fake: Tensor): number {
+    const loss = ganLoss(net.forward(real), true).add(ganLoss(net.forward(fake), false)).mul(0.5);
+    loss.backward();
+    return loss.item();
+  }
+
+  /** Translates a batch without gradients: AtoB with G_A (X -> Y), BtoA with G_B. */
+  translate(images: Tensor, direction: 'AtoB' | 'BtoA' = 'AtoB'): Tensor {
+    const net = direction === 'AtoB' ? this.netG_A : this.netG_B;
+    return noGrad(() => net.forward(images));
+  }
+
+  setLearningRates(g: number, d: number): void {
+    this.optimizerG.lr = g;
+    this.optimizerD.lr = d;
+  }
+
+  dispose(): void {
+    for (const net of Object.values(this.nets())) net.dispose();
+    this.optimizerG.dispose();
+    this.optimizerD.dispose();
+    this.fakeAPool.clear();
+    this.fakeBPool.clear();
+  }
+}
