@@ -1,0 +1,122 @@
+/**
+ * Decoding an image file into the network's input: CHW float32 in [-1, 1].
+ *
+ * It follows the reference's data path (junyanz/pytorch-CycleGAN-and-pix2pix, data/base_dataset.py
+ * get_transform with preprocess 'resize_and_crop'): PIL `convert('RGB')`, optional
+ * `Grayscale(1)`, `Resize([load, load], BICUBIC)`, `RandomCrop(crop)`, `RandomHorizontalFlip`,
+ * `ToTensor`, `Normalize(0.5, 0.5)`. Concretely:
+ *  - alpha is dropped, not composited, as PIL's convert('RGB') does: a transparent pixel keeps its
+ *    stored colour;
+ *  - grayscale uses PIL's ITU-R 601-2 luma, computed before resizing as the reference does;
+ *  - the size is forced to exactly height x width (aspect ratio not kept), with the Catmull-Rom
+ *    cubic kernel that PIL's BICUBIC also uses;
+ *  - EXIF orientation is applied, GIF/TIFF/WebP give their first frame.
+ */
+import sharp from 'sharp';
+import { ConfigError, DatasetError } from '../errors.js';
+import { openImage, readImageFile } from './open_image.js';
+import type { Rng } from './rng.js';
+
+export interface ImageShape {
+  /** 1 for grayscale, 3 for RGB. */
+  readonly channels: 1 | 3;
+  readonly height: number;
+  readonly width: number;
+}
+
+export interface TrainingImageOptions extends ImageShape {
+  /**
+   * Resize to round(height * loadScale) x round(width * loadScale) before the random crop;
+   * 1 (no crop) or more. The reference's load_size 286 / crop_size 256 is 286 / 256.
+   */
+  readonly loadScale: number;
+  /** Flip left-right with probability 1/2. */
+  readonly flip: boolean;
+}
+
+function checkShape(shape: ImageShape): void {
+  if (shape.channels !== 1 && shape.channels !== 3) throw new ConfigError(`Expected 1 or 3 for channels but received ${String(shape.channels)}`);
+  for (const key of ['height', 'width'] as const) {
+    const v = shape[key];
+    if (!Number.isInteger(v) || v < 1) throw new ConfigError(`Expected a positive integer for ${key} but received ${String(v)}`);
+  }
+}
+
+/** Decodes `path` and resizes it to height x width: HWC uint8 with `channels` samples per pixel. */
+async function decodeResized(path: string, channels: 1 | 3, height: number, width: number): Promise<Uint8Array> {
+  const buffer = await readImageFile(path);
+  try {
+    // Two passes on purpose: sharp premultiplies alpha while resizing, which would blacken
+    // transparent pixels; removing alpha on the full-size image first keeps the reference's behaviour.
+    const full = await openImage(buffer).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    if (full.info.channels !== 3) throw new Error(`expected 3 colour channels after conversion but got ${full.info.channels}`);
+    let pixels: Uint8Array = full.data;
+    if (channels === 1) pixels = luma(full.data);
+    const { width: w, height: h } = full.info;
+    if (w === width && h === height) return pixels;
+    return await sharp(pixels, { raw: { width: w, height: h, channels } })
+      .resize(width, height, { fit: 'fill', kernel: 'cubic' })
+      .raw()
+      .toBuffer();
+  } catch (error) {
+    if (error instanceof DatasetError) throw new DatasetError(`Cannot decode image ${path}: ${error.message}`);
+    throw new DatasetError(`Cannot decode image ${path}: ${(error as Error).message.trim()}. Check the file with \`cyclegan validate\` or remove it`);
+  }
+}
+
+/** PIL's convert('L'): L = R * 299/1000 + G * 587/1000 + B * 114/1000, in 16-bit fixed point. */
+function luma(rgb: Uint8Array): Uint8Array {
+  const out = new Uint8Array(rgb.length / 3);
+  for (let i = 0, j = 0; i < out.length; i++, j += 3) {
+    out[i] = ((rgb[j] as number) * 19595 + (rgb[j + 1] as number) * 38470 + (rgb[j + 2] as number) * 7471 + 0x8000) >> 16;
+  }
+  return out;
+}
+
+/**
+ * HWC uint8 (srcH x srcW) to CHW float in [-1, 1], taking the height x width window at (top, left),
+ * mirrored left-right when `flip`.
+ */
+function toChw(hwc: Uint8Array, channels: number, srcW: number, top: number, left: number, height: number, width: number, flip: boolean): Float32Array {
+  const out = new Float32Array(channels * height * width);
+  const plane = height * width;
+  for (let y = 0; y < height; y++) {
+    const rowStart = ((top + y) * srcW + left) * channels;
+    for (let x = 0; x < width; x++) {
+      const src = rowStart + (flip ? width - 1 - x : x) * channels;
+      const dst = y * width + x;
+      for (let c = 0; c < channels; c++) out[c * plane + dst] = (hwc[src + c] as number) / 127.5 - 1;
+    }
+  }
+  return out;
+}
+
+/** The image at `path` as CHW float32 in [-1, 1], resized to exactly height x width. */
+export async function loadImage(path: string, shape: ImageShape): Promise<Float32Array> {
+  checkShape(shape);
+  const { channels, height, width } = shape;
+  const hwc = await decodeResized(path, channels, height, width);
+  return toChw(hwc, channels, width, 0, 0, height, width, false);
+}
+
+/**
+ * The training view of an image: resize to the load size, random height x width crop, random
+ * horizontal flip, all drawn from `rng`.
+ *
+ * The random numbers are drawn synchronously, before the first await, and always three of them
+ * (left, top, flip) whatever the options: so the stream of `rng` depends only on the order of
+ * calls, never on how fast files decode, and a prefetcher that starts loads early stays
+ * deterministic.
+ */
+export async function loadTrainingImage(path: string, options: TrainingImageOptions, rng: Rng): Promise<Float32Array> {
+  checkShape(options);
+  const { channels, height, width, loadScale, flip } = options;
+  if (!Number.isFinite(loadScale) || loadScale < 1) throw new ConfigError(`Expected a number >= 1 for loadScale but received ${String(loadScale)}`);
+  const loadH = Math.round(height * loadScale);
+  const loadW = Math.round(width * loadScale);
+  const left = rng.int(loadW - width + 1);
+  const top = rng.int(loadH - height + 1);
+  const mirrored = rng.next() < 0.5 && flip;
+  const hwc = await decodeResized(path, channels, loadH, loadW);
+  return toChw(hwc, channels, loadW, top, left, height, width, mirrored);
+}
