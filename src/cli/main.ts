@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+/**
+ * The cyclegan command: parses flags into parameters, calls the library, renders its events.
+ * The only place that prints errors and sets the exit code.
+ */
+import { readFileSync } from 'node:fs';
+import { CycleGanError, ConfigError } from '../errors.js';
+import { resolveParameters } from '../config/resolve.js';
+import { canonicalName } from '../config/resolve.js';
+import { train } from '../train/trainer.js';
+import { predict } from '../predict/predict.js';
+import { parseArgs, takeBoolean, takeString, type ParsedArgs } from './args.js';
+import { createRenderer } from './render.js';
+import { runDemo } from './demo.js';
+import { runValidate } from './validate_command.js';
+import { USAGE } from './usage.js';
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read the parameter file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    const value = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
+    return value;
+  } catch (error) {
+    throw new ConfigError(`the parameter file ${path} must hold one JSON object like {"max_epoch": 10}: ${(error as Error).message}`);
+  }
+}
+
+/** Parameters from --config (if any) overridden by the remaining flags. */
+function userParameters(args: ParsedArgs): Record<string, unknown> {
+  const configPath = takeString(args, 'config');
+  const fromFile = configPath ? readConfigFile(configPath) : {};
+  const fromFlags = Object.fromEntries([...args.flags].map(([k, v]) => [k, v === true ? 'true' : v]));
+  return { ...fromFile, ...fromFlags };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const render = createRenderer();
+  const controller = new AbortController();
+  let interrupts = 0;
+  process.on('SIGINT', () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    render.flush();
+    process.stderr.write('stopping after this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  });
+  const common = { onEvent: render, signal: controller.signal };
+  switch (args.command) {
+    case 'train': {
+      const source = takeString(args, 'source', true, 'the folder (or manifest) of source-domain images X');
+      const target = takeString(args, 'target', true, 'the folder (or manifest) of target-domain images Y');
+      const out = takeString(args, 'out', true, 'the output folder');
+      const parameters = resolveParameters(userParameters(args));
+      const result = await train({ source, target, out, parameters, ...common });
+      render.flush();
+      return result.completed ? 0 : 130;
+    }
+    case 'predict': {
+      const source = takeString(args, 'source', true, 'the folder (or manifest) of images to translate');
+      const out = takeString(args, 'out', true, 'the output folder');
+      const user = { ...userParameters(args), predict: true };
+      const parameters = resolveParameters(user);
+      await predict({ resume: parameters.resume, source, out, parameters, explicit: new Set(Object.keys(user).map(canonicalName)), onEvent: render });
+      render.flush();
+      return 0;
+    }
+    case 'run': {
+      const source = takeString(args, 'source', true, 'the folder (or manifest) of source-domain images X');
+      const out = takeString(args, 'out', true, 'the output folder');
+      const target = takeString(args, 'target');
+      const user = userParameters(args);
+      const parameters = resolveParameters(user);
+      if (parameters.predict) {
+        await predict({ resume: parameters.resume, source, out, parameters, explicit: new Set(Object.keys(user).map(canonicalName)), onEvent: render });
+        render.flush();
+        return 0;
+      }
+      if (!target) throw new ConfigError('Missing --target: training (predict false) needs the folder of target-domain images Y');
+      const result = await train({ source, target, out, parameters, ...common });
+      render.flush();
+      return result.completed ? 0 : 130;
+    }
+    case 'validate':
+      return runValidate(args, render);
+    case 'demo':
+      return runDemo({ out: takeString(args, 'out'), quick: takeBoolean(args, 'quick'), ...common });
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      throw new ConfigError(`Unknown command '${args.command}'. Expected one of train, predict, run, validate, demo, help.\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof CycleGanError) {
+      process.stderr.write(`cyclegan: ${error.message}\n`);
+      process.exit(error instanceof ConfigError ? 2 : 1);
+    }
+    process.stderr.write(`cyclegan: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,106 @@
+/**
+ * Every run parameter, in one place: the spec's names (snake_case, accepted verbatim as JSON keys and
+ * CLI flags, with kebab-case aliases), their defaults, and what values are accepted.
+ * The first twelve are the CycleGAN operator's; the rest are the reference implementation's knobs.
+ */
+import { availableParallelism } from 'node:os';
+
+export interface Parameters {
+  /** Decode every input file before use and skip bad ones; default true. */
+  do_validation: boolean;
+  /** 3 for RGB, 1 for grayscale end to end; default 3. */
+  image_channel: 1 | 3;
+  /** Training and output height, a power of 2 (32 or more); default 256. */
+  image_height: number;
+  /** Training and output width, a power of 2 (32 or more); default 256. */
+  image_width: number;
+  /** Images per training step and per generation batch; default 1. */
+  batch_size: number;
+  /** Epochs; each visits max(|X|, |Y|) images; default 100. */
+  max_epoch: number;
+  /** Adam learning rate of both generators; default 1e-4. */
+  g_learning_rate: number;
+  /** Adam learning rate of both discriminators; default 1e-4. */
+  d_learning_rate: number;
+  /** Log every this many steps; default 5. */
+  log_frequency: number;
+  /** Save the model every this many epochs (and at the end); default 5. */
+  save_frequency: number;
+  /** Translate the source folder with the model named by `resume` instead of training; default false. */
+  predict: boolean;
+  /** The model to predict with (checkpoint, .onnx or .pb); default "". */
+  resume: string;
+  /** Drives weight init, data order, augmentation and the image pools; default 0. */
+  seed: number;
+  /** CPU threads for libtorch; default: all cores. */
+  threads: number;
+  /** cpu, cuda or cuda:N; default cpu. */
+  device: string;
+  /** Generator filters in the first layer; default 64. */
+  ngf: number;
+  /** Discriminator filters in the first layer; default 64. */
+  ndf: number;
+  /** Residual blocks in each generator; default 9. */
+  n_blocks: number;
+  /** Weight of the cycle-consistency losses; default 10. */
+  lambda_cycle: number;
+  /** Weight of the identity losses, relative to lambda_cycle; default 0.5. */
+  lambda_identity: number;
+  /** Generated images kept for the discriminators; default 50 (0 disables the pool). */
+  pool_size: number;
+  /** linear: constant for the first half of max_epoch, then linearly to 0; constant: never decays. Default linear. */
+  lr_policy: 'linear' | 'constant';
+  /** Random horizontal flips during training; default true. */
+  flip: boolean;
+  /** Train on random crops of images resized this much larger (the reference's 286/256); default 1.12. */
+  load_scale: number;
+}
+
+type Check = (value: unknown) => string | null;
+
+export interface ParameterSpec {
+  type: 'boolean' | 'integer' | 'number' | 'string';
+  default: () => unknown;
+  /** Returns what was expected when the value is not acceptable. */
+  check?: Check;
+}
+
+const positiveInteger: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'a positive integer');
+const nonNegativeInteger: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 ? null : 'a non-negative integer');
+const positiveNumber: Check = (v) => (typeof v === 'number' && v > 0 && Number.isFinite(v) ? null : 'a number greater than 0');
+const nonNegativeNumber: Check = (v) => (typeof v === 'number' && v >= 0 && Number.isFinite(v) ? null : 'a number of 0 or more');
+const powerOfTwo: Check = (v) =>
+  Number.isInteger(v) && (v as number) >= 32 && (v as number) <= 8192 && ((v as number) & ((v as number) - 1)) === 0 ? null : 'a power of 2 from 32 to 8192';
+const oneOf =
+  (...values: unknown[]): Check =>
+  (v) =>
+    values.includes(v) ? null : `one of ${values.join(', ')}`;
+
+export const PARAMETERS: Readonly<Record<keyof Parameters, ParameterSpec>> = Object.freeze({
+  do_validation: { type: 'boolean', default: () => true },
+  image_channel: { type: 'integer', default: () => 3, check: oneOf(1, 3) },
+  image_height: { type: 'integer', default: () => 256, check: powerOfTwo },
+  image_width: { type: 'integer', default: () => 256, check: powerOfTwo },
+  batch_size: { type: 'integer', default: () => 1, check: positiveInteger },
+  max_epoch: { type: 'integer', default: () => 100, check: positiveInteger },
+  g_learning_rate: { type: 'number', default: () => 1e-4, check: positiveNumber },
+  d_learning_rate: { type: 'number', default: () => 1e-4, check: positiveNumber },
+  log_frequency: { type: 'integer', default: () => 5, check: positiveInteger },
+  save_frequency: { type: 'integer', default: () => 5, check: positiveInteger },
+  predict: { type: 'boolean', default: () => false },
+  resume: { type: 'string', default: () => '' },
+  seed: { type: 'integer', default: () => 0, check: nonNegativeInteger },
+  threads: { type: 'integer', default: () => availableParallelism(), check: positiveInteger },
+  device: { type: 'string', default: () => 'cpu', check: (v) => (/^(cpu|cuda(:\d+)?)$/.test(String(v)) ? null : 'cpu, cuda or cuda:N') },
+  ngf: { type: 'integer', default: () => 64, check: positiveInteger },
+  ndf: { type: 'integer', default: () => 64, check: positiveInteger },
+  n_blocks: { type: 'integer', default: () => 9, check: nonNegativeInteger },
+  lambda_cycle: { type: 'number', default: () => 10, check: nonNegativeNumber },
+  lambda_identity: { type: 'number', default: () => 0.5, check: nonNegativeNumber },
+  pool_size: { type: 'integer', default: () => 50, check: nonNegativeInteger },
+  lr_policy: { type: 'string', default: () => 'linear', check: oneOf('linear', 'constant') },
+  flip: { type: 'boolean', default: () => true },
+  load_scale: { type: 'number', default: () => 1.12, check: (v) => (typeof v === 'number' && v >= 1 && v <= 4 ? null : 'a number from 1 to 4') },
+});
+
+export const PARAMETER_NAMES = Object.keys(PARAMETERS) as (keyof Parameters)[];

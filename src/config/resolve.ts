@@ -1,0 +1,90 @@
+/**
+ * Turns user parameters (a JSON file's object, CLI flags as strings) into one frozen, fully typed
+ * Parameters object, rejecting unknown names and bad values before any work starts.
+ */
+import { ConfigError } from '../errors.js';
+import { PARAMETER_NAMES, PARAMETERS, type Parameters } from './parameters.js';
+
+function typeName(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
+function shown(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value);
+}
+
+/** Accepts snake_case and kebab-case names. */
+export function canonicalName(name: string): string {
+  return name.replace(/-/g, '_');
+}
+
+/** Strings from the command line become booleans and numbers where the parameter expects them. */
+function coerce(name: keyof Parameters, value: unknown): unknown {
+  const { type } = PARAMETERS[name];
+  if (typeof value !== 'string') return value;
+  if (type === 'boolean') {
+    const v = value.toLowerCase();
+    if (['true', '1', 'yes'].includes(v)) return true;
+    if (['false', '0', 'no'].includes(v)) return false;
+    return value;
+  }
+  if (type === 'integer' || type === 'number') {
+    const n = Number(value);
+    return value.trim() !== '' && Number.isFinite(n) ? n : value;
+  }
+  return value;
+}
+
+function checkOne(name: keyof Parameters, value: unknown): unknown {
+  const spec = PARAMETERS[name];
+  const v = coerce(name, value);
+  const expected =
+    spec.type === 'boolean'
+      ? typeof v === 'boolean'
+        ? null
+        : 'true or false'
+      : spec.type === 'string'
+        ? typeof v === 'string'
+          ? null
+          : 'a string'
+        : typeof v !== 'number' || !Number.isFinite(v)
+          ? spec.type === 'integer'
+            ? 'an integer'
+            : 'a number'
+          : spec.type === 'integer' && !Number.isInteger(v)
+            ? 'an integer'
+            : null;
+  const problem = expected ?? spec.check?.(v) ?? null;
+  if (problem) {
+    throw new ConfigError(`Expected ${problem} for ${name} but received ${shown(value)} of type ${typeName(value)}`);
+  }
+  return v;
+}
+
+/** Defaults for every parameter. */
+export function defaultParameters(): Parameters {
+  return Object.fromEntries(PARAMETER_NAMES.map((n) => [n, PARAMETERS[n].default()])) as unknown as Parameters;
+}
+
+/** Validates and completes user parameters; the result is frozen. */
+export function resolveParameters(user: Record<string, unknown>): Readonly<Parameters> {
+  const out = defaultParameters() as unknown as Record<string, unknown>;
+  for (const [rawName, value] of Object.entries(user)) {
+    if (value === undefined) continue;
+    const name = canonicalName(rawName);
+    if (!(name in PARAMETERS)) {
+      throw new ConfigError(`Unknown parameter '${rawName}'. Accepted parameters: ${PARAMETER_NAMES.join(', ')}`);
+    }
+    out[name] = checkOne(name as keyof Parameters, value);
+  }
+  if (out.predict === true && out.resume === '') {
+    throw new ConfigError('predict is true but resume is empty: set resume to the model to predict with (a .pb, .onnx or a cyclegan checkpoint)');
+  }
+  return Object.freeze(out) as unknown as Readonly<Parameters>;
+}
+
+/** Parameters whose value differs from the default, for the run log (like the reference's print_options). */
+export function changedParameters(p: Readonly<Parameters>): Partial<Parameters> {
+  const defaults = defaultParameters() as unknown as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(p).filter(([k, v]) => k !== 'threads' && defaults[k] !== v)) as Partial<Parameters>;
+}

@@ -1,0 +1,25 @@
+/**
+ * The output manifest (ModelArts style): one JSON object per line for each generated image.
+ * `annotation` carries the class label when the input was a two-level folder.
+ */
+import { writeFileAtomic } from './atomic_write.js';
+
+export interface ManifestEntry {
+  id: string;
+  /** Absolute path of the generated image. */
+  source: string;
+  usage: 'train';
+  annotation?: { name: string; type: 'modelarts/image_classification' }[];
+  /** The input image it was translated from. */
+  original: string;
+}
+
+export function manifestEntry(id: string, generated: string, original: string, className: string | null): ManifestEntry {
+  const entry: ManifestEntry = { id, source: generated, usage: 'train', original };
+  if (className !== null) entry.annotation = [{ name: className, type: 'modelarts/image_classification' }];
+  return entry;
+}
+
+export function writeManifest(path: string, entries: readonly ManifestEntry[]): void {
+  writeFileAtomic(path, entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
+}

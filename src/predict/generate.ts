@@ -1,0 +1,71 @@
+/**
+ * Translates every usable source image X -> Y and writes Data/CycleGan_C_N.jpg plus output_0.manifest
+ * (C: index of the image's class folder in sorted order, 0 for a single-level input; N: its index among
+ * the usable images of that class). Runs in batches without gradients; a file that fails to decode
+ * now is skipped with a warning.
+ */
+import type { Parameters } from '../config/parameters.js';
+import { loadImage } from '../data/decode.js';
+import { writeImage } from '../data/image_write.js';
+import type { ScannedFile } from '../data/scan.js';
+import { manifestEntry, writeManifest, type ManifestEntry } from '../io/manifest.js';
+import type { EventSink } from '../train/events.js';
+import type { RunFolder } from '../train/run_folder.js';
+import type { Translator } from './translator.js';
+
+export interface GenerateOptions {
+  files: readonly ScannedFile[];
+  translator: Translator;
+  parameters: Pick<Parameters, 'image_channel' | 'image_height' | 'image_width' | 'batch_size'>;
+  folder: RunFolder;
+  onEvent?: EventSink;
+}
+
+/** Numbers each file within its class, counting usable files only. */
+function numberWithinClass(files: readonly ScannedFile[]): number[] {
+  const next = new Map<number, number>();
+  return files.map((f) => {
+    const n = next.get(f.classIndex) ?? 0;
+    next.set(f.classIndex, n + 1);
+    return n;
+  });
+}
+
+export async function generateTranslations(o: GenerateOptions): Promise<ManifestEntry[]> {
+  const { image_channel: channels, image_height: height, image_width: width } = o.parameters;
+  const batchSize = Math.max(1, o.parameters.batch_size);
+  const numbers = numberWithinClass(o.files);
+  const entries: ManifestEntry[] = [];
+  const started = Date.now();
+  const plane = channels * height * width;
+  for (let start = 0; start < o.files.length; start += batchSize) {
+    const chunk = o.files.slice(start, start + batchSize).map((file, k) => ({ file, n: numbers[start + k] }));
+    const loaded = await Promise.all(
+      chunk.map(async (item) => {
+        try {
+          return { ...item, data: await loadImage(item.file.path, { channels, height, width }) };
+        } catch (error) {
+          o.onEvent?.({ type: 'warning', message: `skipped ${item.file.path}: ${(error as Error).message}` });
+          return null;
+        }
+      }),
+    );
+    const ok = loaded.filter((x) => x !== null);
+    if (ok.length > 0) {
+      const batch = new Float32Array(ok.length * plane);
+      ok.forEach((item, i) => batch.set(item.data, i * plane));
+      const out = await o.translator.translate(batch, [ok.length, channels, height, width]);
+      for (let i = 0; i < ok.length; i++) {
+        const { file, n } = ok[i];
+        const target = o.folder.dataFile(file.classIndex, n);
+        await writeImage(target, out.subarray(i * plane, (i + 1) * plane), { channels, height, width });
+        entries.push(manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className));
+      }
+    }
+    const done = Math.min(start + batchSize, o.files.length);
+    const elapsed = (Date.now() - started) / 1000;
+    o.onEvent?.({ type: 'generate', done, total: o.files.length, etaSeconds: (elapsed / done) * (o.files.length - done) });
+  }
+  writeManifest(o.folder.manifest, entries);
+  return entries;
+}

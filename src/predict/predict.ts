@@ -1,0 +1,61 @@
+/**
+ * Predict: translate a folder with a saved model, without training. The model is loaded (and so
+ * checked) before anything is written to the output folder, so a bad model leaves it untouched.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Parameters } from '../config/parameters.js';
+import { checkDevice, setNumThreads } from '../engine/index.js';
+import { loadGenerator } from '../io/checkpoint.js';
+import { prepareDomain, writeDomainReport } from '../train/domain.js';
+import type { EventSink } from '../train/events.js';
+import { runFolder } from '../train/run_folder.js';
+import { generateTranslations } from './generate.js';
+import { engineTranslator, type Translator } from './translator.js';
+
+export interface PredictOptions {
+  /** The model: a generator or full checkpoint (.safetensors). */
+  resume: string;
+  source: string;
+  out: string;
+  parameters: Readonly<Parameters>;
+  /** Parameter names the user set; image size defaults to the model's training size otherwise. */
+  explicit?: ReadonlySet<string>;
+  onEvent?: EventSink;
+}
+
+export interface LoadedModel {
+  translator: Translator;
+  /** The size the model was trained at, when the file records it. */
+  trainedSize?: { height: number; width: number; channels: number };
+}
+
+export async function loadModel(path: string, p: Readonly<Parameters>): Promise<LoadedModel> {
+  setNumThreads(p.threads);
+  checkDevice(p.device);
+  const { net, meta } = loadGenerator(path, 'AtoB');
+  return { translator: engineTranslator(net, 'cpu', true), trainedSize: { height: meta.image_height, width: meta.image_width, channels: meta.generator.channels } };
+}
+
+export async function predict(o: PredictOptions): Promise<{ generated: number; out: string }> {
+  const started = Date.now();
+  const model = await loadModel(o.resume, o.parameters);
+  try {
+    const explicit = o.explicit ?? new Set<string>();
+    const size = model.trainedSize;
+    const p: Parameters = {
+      ...o.parameters,
+      image_height: size && !explicit.has('image_height') ? size.height : o.parameters.image_height,
+      image_width: size && !explicit.has('image_width') ? size.width : o.parameters.image_width,
+      image_channel: (size && !explicit.has('image_channel') ? size.channels : o.parameters.image_channel) as 1 | 3,
+    };
+    const source = await prepareDomain('source', o.source, p.do_validation, o.onEvent);
+    const folder = runFolder(o.out);
+    mkdirSync(folder.root, { recursive: true });
+    writeDomainReport(folder.root, [source]);
+    const entries = await generateTranslations({ files: source.usable, translator: model.translator, parameters: p, folder, onEvent: o.onEvent });
+    o.onEvent?.({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
+    return { generated: entries.length, out: folder.root };
+  } finally {
+    model.translator.dispose();
+  }
+}

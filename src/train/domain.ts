@@ -1,0 +1,35 @@
+/**
+ * Prepares one input domain: scan the folder or manifest, validate every file when asked, and report.
+ * A domain with no usable image stops the run before any training.
+ */
+import { DatasetError } from '../errors.js';
+import { scanInput, type InputListing, type ScannedFile } from '../data/scan.js';
+import { validateFiles, writeValidationReport, type ValidationResult } from '../data/validate.js';
+import type { EventSink } from './events.js';
+
+export interface PreparedDomain {
+  name: string;
+  listing: InputListing;
+  result: ValidationResult<ScannedFile>;
+  usable: ScannedFile[];
+}
+
+export async function prepareDomain(name: string, path: string, validate: boolean, onEvent?: EventSink): Promise<PreparedDomain> {
+  const listing = await scanInput(path);
+  const result: ValidationResult<ScannedFile> = validate ? await validateFiles(listing.files) : { usable: listing.files, rejected: [] };
+  if (validate) {
+    const rejected = result.rejected.map((r) => ({ path: r.path, reason: r.reason }));
+    onEvent?.({ type: 'validation', domain: name, total: listing.files.length, usable: result.usable.length, rejected });
+  }
+  if (result.usable.length === 0) {
+    throw new DatasetError(
+      `the ${name} domain (${path}) has no usable image: ${listing.files.length} file(s) found, all rejected by validation. See validation_report.json for the reason of each; add readable images of at least 8x8 pixels.`,
+    );
+  }
+  return { name, listing, result, usable: [...result.usable] };
+}
+
+/** validation_report.json for the prepared domains. */
+export function writeDomainReport(outDir: string, domains: readonly PreparedDomain[]): string {
+  return writeValidationReport(outDir, Object.fromEntries(domains.map((d) => [d.name, { input: d.listing.path, result: d.result }])));
+}

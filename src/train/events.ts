@@ -1,0 +1,32 @@
+/**
+ * What a run reports, as one tagged union: the CLI turns it into a progress bar or log lines,
+ * the trainer also appends step events to logs/train.jsonl. The library itself never prints.
+ */
+import type { Losses } from '../model/cyclegan.js';
+
+export type RunEvent =
+  | { type: 'info'; message: string }
+  | { type: 'warning'; message: string }
+  | { type: 'validation'; domain: string; total: number; usable: number; rejected: { path: string; reason: string }[] }
+  | { type: 'start'; startEpoch: number; maxEpoch: number; stepsPerEpoch: number; resumed: boolean }
+  | {
+      type: 'step';
+      epoch: number;
+      maxEpoch: number;
+      step: number;
+      stepsPerEpoch: number;
+      globalStep: number;
+      losses: Losses;
+      lrG: number;
+      lrD: number;
+      secondsPerStep: number;
+      imagesPerSecond: number;
+      etaSeconds: number;
+    }
+  | { type: 'epoch'; epoch: number; maxEpoch: number; seconds: number; meanLosses: Losses }
+  | { type: 'saved'; epoch: number; files: string[] }
+  | { type: 'interrupted'; epoch: number; stepInEpoch: number; checkpoint: string }
+  | { type: 'generate'; done: number; total: number; etaSeconds: number }
+  | { type: 'done'; outDir: string; generated: number; seconds: number };
+
+export type EventSink = (event: RunEvent) => void;

@@ -1,0 +1,206 @@
+/**
+ * The training run: prepare both domains, build (or resume) the CycleGAN, train for max_epoch epochs
+ * writing logs, samples, models and checkpoints, then translate every source image into Data/ with
+ * output_0.manifest. Ctrl-C (an aborted signal) finishes the current step and writes a checkpoint,
+ * from which the same command continues to the same result as an uninterrupted run.
+ */
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
+import { checkDevice, manualSeed, setNumThreads, tensor, tidy } from '../engine/index.js';
+import type { Parameters } from '../config/parameters.js';
+import { Rng, type RngState } from '../data/rng.js';
+import { loadTrainingImage } from '../data/decode.js';
+import { Prefetcher } from '../data/prefetch.js';
+import type { ScannedFile } from '../data/scan.js';
+import { readCheckpoint, restoreCheckpoint, saveCheckpoint, type TrainingProgress } from '../io/checkpoint.js';
+import { CycleGan, lossNames, type Losses } from '../model/cyclegan.js';
+import { generateTranslations } from '../predict/generate.js';
+import { engineTranslator } from '../predict/translator.js';
+import type { EventSink } from './events.js';
+import { prepareDomain, writeDomainReport } from './domain.js';
+import { writeRunParameters, reconcileResumedParameters } from './run_parameters.js';
+import { runFolder, type RunFolder } from './run_folder.js';
+import { saveModelFiles } from './save_model.js';
+import { loadSamples, pickSampleFiles, writeSamples } from './samples.js';
+import { learningRateFactor } from './schedule.js';
+import { derivedRng, streams } from './seeds.js';
+
+export interface TrainOptions {
+  source: string;
+  target: string;
+  out: string;
+  parameters: Readonly<Parameters>;
+  onEvent?: EventSink;
+  /** Aborting finishes the current step, writes a checkpoint and returns. */
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  folder: RunFolder;
+  completed: boolean;
+  epoch: number;
+  generated: number;
+}
+
+interface Batch {
+  a: Float32Array;
+  b: Float32Array;
+  n: number;
+}
+
+export async function train(o: TrainOptions): Promise<TrainResult> {
+  const started = Date.now();
+  const emit: EventSink = o.onEvent ?? (() => {});
+  const folder = runFolder(o.out);
+  mkdirSync(folder.root, { recursive: true });
+
+  let p = o.parameters;
+  let progress: TrainingProgress | null = null;
+  let checkpointFile = null;
+  if (existsSync(folder.latestCheckpoint)) {
+    const { file, meta } = readCheckpoint(folder.latestCheckpoint);
+    p = reconcileResumedParameters(meta.parameters, o.parameters, emit);
+    progress = meta.progress;
+    checkpointFile = file;
+  }
+  if (p.predict) throw new ConfigError('predict is true: use `cyclegan predict` (or `run`) to translate with a saved model instead of training');
+  setNumThreads(p.threads);
+  checkDevice(p.device);
+  manualSeed(p.seed);
+  writeRunParameters(folder.params, p);
+
+  const source = await prepareDomain('source', o.source, p.do_validation, emit);
+  const target = await prepareDomain('target', o.target, p.do_validation, emit);
+  writeDomainReport(folder.root, [source, target]);
+
+  const poolRng = progress ? Rng.fromState(progress.rng as RngState) : derivedRng(p.seed, streams.pool);
+  const model = new CycleGan({
+    channels: p.image_channel,
+    ngf: p.ngf,
+    ndf: p.ndf,
+    nBlocks: p.n_blocks,
+    gLearningRate: p.g_learning_rate,
+    dLearningRate: p.d_learning_rate,
+    lambdaCycle: p.lambda_cycle,
+    lambdaIdentity: p.lambda_identity,
+    poolSize: p.pool_size,
+    random: () => poolRng.next(),
+  });
+  try {
+    if (progress && checkpointFile) restoreCheckpoint(model, checkpointFile, progress, folder.latestCheckpoint);
+    if (p.device !== 'cpu') throw new ConfigError(`device ${p.device}: training on CUDA is not supported yet; use device cpu`);
+
+    const shape = { channels: p.image_channel, height: p.image_height, width: p.image_width };
+    const sampleSources = await loadSamples(pickSampleFiles(source.usable), shape);
+    const itemsPerEpoch = Math.max(source.usable.length, target.usable.length);
+    const stepsPerEpoch = Math.ceil(itemsPerEpoch / p.batch_size);
+    // A checkpoint records completed epochs plus steps done in the next one; training continues right there.
+    const firstEpoch = (progress?.epoch ?? 0) + 1;
+    let globalStep = progress?.globalStep ?? 0;
+    emit({ type: 'start', startEpoch: firstEpoch, maxEpoch: p.max_epoch, stepsPerEpoch, resumed: progress !== null });
+    mkdirSync(folder.logs, { recursive: true });
+
+    const trainingOptions = { ...shape, loadScale: p.load_scale, flip: p.flip };
+    const loadItem = async (file: ScannedFile, stream: number, epoch: number, step: number, k: number): Promise<Float32Array | null> => {
+      try {
+        return await loadTrainingImage(file.path, trainingOptions, derivedRng(p.seed, stream, epoch, step, k));
+      } catch (error) {
+        emit({ type: 'warning', message: `skipped ${file.path}: ${(error as Error).message}` });
+        return null;
+      }
+    };
+
+    const timing = { steps: 0, seconds: 0 };
+    for (let epoch = firstEpoch; epoch <= p.max_epoch; epoch++) {
+      const factor = learningRateFactor(epoch, p);
+      model.setLearningRates(p.g_learning_rate * factor, p.d_learning_rate * factor);
+      // An epoch visits max(|X|, |Y|) items: a shuffled pass over the larger domain; the smaller one is drawn at random.
+      const orderRng = derivedRng(p.seed, streams.order, epoch);
+      const order = orderRng.shuffle(Array.from({ length: itemsPerEpoch }, (_, i) => i));
+      const pick = (files: ScannedFile[], i: number) => (files.length === itemsPerEpoch ? files[order[i]] : files[orderRng.int(files.length)]);
+      const pairs = order.map((_, i) => [pick(source.usable, i), pick(target.usable, i)] as const);
+      const startStep = progress && progress.epoch + 1 === epoch ? progress.stepInEpoch : 0;
+      const steps = Array.from({ length: stepsPerEpoch - startStep }, (_, i) => startStep + i);
+      const loadStep = async (step: number): Promise<Batch> => {
+        const items = pairs.slice(step * p.batch_size, (step + 1) * p.batch_size);
+        const loaded = await Promise.all(items.map(async ([fa, fb], k) => [await loadItem(fa, streams.source, epoch, step, k), await loadItem(fb, streams.target, epoch, step, k)] as const));
+        const ok = loaded.filter(([a, b]) => a !== null && b !== null) as [Float32Array, Float32Array][];
+        const plane = shape.channels * shape.height * shape.width;
+        const a = new Float32Array(ok.length * plane);
+        const b = new Float32Array(ok.length * plane);
+        ok.forEach(([x, y], i) => {
+          a.set(x, i * plane);
+          b.set(y, i * plane);
+        });
+        return { a, b, n: ok.length };
+      };
+      const prefetcher = new Prefetcher(loadStep, steps, { depth: 2 });
+      const epochStarted = Date.now();
+      const sums = Object.fromEntries(lossNames.map((n) => [n, 0])) as Losses;
+      let counted = 0;
+      for (let next = await prefetcher.next(); next; next = await prefetcher.next()) {
+        const step = next.index;
+        const batch = next.value;
+        if (batch.n > 0) {
+          const t0 = performance.now();
+          const dims: [number, number, number, number] = [batch.n, shape.channels, shape.height, shape.width];
+          const losses = tidy(() => model.trainStep(tensor(batch.a, dims), tensor(batch.b, dims)));
+          const seconds = (performance.now() - t0) / 1000;
+          timing.steps++;
+          timing.seconds += seconds;
+          for (const n of lossNames) sums[n] += losses[n];
+          counted++;
+          globalStep++;
+          if (globalStep % p.log_frequency === 0) {
+            const perStep = timing.seconds / timing.steps;
+            const stepsLeft = stepsPerEpoch - step - 1 + (p.max_epoch - epoch) * stepsPerEpoch;
+            const event = {
+              type: 'step' as const,
+              epoch,
+              maxEpoch: p.max_epoch,
+              step: step + 1,
+              stepsPerEpoch,
+              globalStep,
+              losses,
+              lrG: model.optimizerG.lr,
+              lrD: model.optimizerD.lr,
+              secondsPerStep: perStep,
+              imagesPerSecond: (batch.n * 2) / perStep,
+              etaSeconds: perStep * stepsLeft,
+            };
+            appendFileSync(folder.trainLog, JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n');
+            emit(event);
+          }
+        }
+        if (o.signal?.aborted && step + 1 < stepsPerEpoch) {
+          saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch - 1, step + 1, globalStep, poolRng, model));
+          emit({ type: 'interrupted', epoch, stepInEpoch: step + 1, checkpoint: folder.latestCheckpoint });
+          return { folder, completed: false, epoch: epoch - 1, generated: 0 };
+        }
+      }
+      const meanLosses = Object.fromEntries(lossNames.map((n) => [n, counted ? sums[n] / counted : 0])) as Losses;
+      emit({ type: 'epoch', epoch, maxEpoch: p.max_epoch, seconds: (Date.now() - epochStarted) / 1000, meanLosses });
+      await writeSamples(model, sampleSources, shape, epoch, folder, p.device);
+      const last = epoch === p.max_epoch;
+      if (epoch % p.save_frequency === 0 || last || o.signal?.aborted) {
+        const files = await saveModelFiles(model, p, epoch, folder);
+        saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch, 0, globalStep, poolRng, model));
+        emit({ type: 'saved', epoch, files: [...files, folder.latestCheckpoint] });
+      }
+      if (o.signal?.aborted && !last) {
+        emit({ type: 'interrupted', epoch: epoch + 1, stepInEpoch: 0, checkpoint: folder.latestCheckpoint });
+        return { folder, completed: false, epoch, generated: 0 };
+      }
+    }
+
+    const entries = await generateTranslations({ files: source.usable, translator: engineTranslator(model.netG_A, p.device), parameters: p, folder, onEvent: emit });
+    emit({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
+    return { folder, completed: true, epoch: p.max_epoch, generated: entries.length };
+  } finally {
+    model.dispose();
+  }
+}
+
+function progressOf(epoch: number, stepInEpoch: number, globalStep: number, rng: Rng, model: CycleGan): TrainingProgress {
+  return { epoch, stepInEpoch, globalStep, rng: rng.state(), optimizerSteps: { G: model.optimizerG.stepCount, D: model.optimizerD.stepCount } };
+}
