@@ -27,6 +27,9 @@ export interface BmpHeader {
   readonly headerSize: number;
 }
 
+/** A well-formed BMP of a kind this decoder does not handle (RLE, 16-bit, odd bit fields). */
+export class UnsupportedBmpError extends DatasetError {}
+
 const BI_RGB = 0;
 const BI_BITFIELDS = 3;
 const RESAVE = 're-save it as PNG or JPEG';
@@ -46,7 +49,7 @@ export function readBmpHeader(buffer: Buffer): BmpHeader {
     // OS/2 BITMAPCOREHEADER: 16-bit dimensions, never compressed.
     return { width: buffer.readUInt16LE(18), height: buffer.readUInt16LE(20), bitsPerPixel: buffer.readUInt16LE(24), compression: BI_RGB, topDown: false, pixelOffset, headerSize };
   }
-  if (headerSize < 40) throw new DatasetError(`BMP file has an unknown info header of ${headerSize} bytes (expected 12, 40, 52, 56, 108 or 124); ${RESAVE}`);
+  if (headerSize < 40) throw new UnsupportedBmpError(`BMP file has an unknown info header of ${headerSize} bytes (expected 12, 40, 52, 56, 108 or 124); ${RESAVE}`);
   if (buffer.length < 14 + 40) throw new DatasetError(`BMP file is truncated: its info header needs ${14 + 40} bytes but the file has ${buffer.length}; ${RESAVE}`);
   const rawHeight = buffer.readInt32LE(22);
   return {
@@ -95,7 +98,7 @@ export function decodeBmp(buffer: Buffer): BmpImage {
   if (width < 1 || height < 1) throw new DatasetError(`BMP file declares an empty image of ${width}x${height} pixels; ${RESAVE}`);
   const supportedDepth = compression === BI_RGB ? [1, 4, 8, 24, 32].includes(bpp) : compression === BI_BITFIELDS && bpp === 32;
   if (!supportedDepth) {
-    throw new DatasetError(
+    throw new UnsupportedBmpError(
       `BMP with ${bpp} bits per pixel and compression type ${compression} is not supported ` +
         `(supported: uncompressed 1/4/8-bit paletted, 24-bit and 32-bit); ${RESAVE}`,
     );
@@ -115,7 +118,7 @@ export function decodeBmp(buffer: Buffer): BmpImage {
   ];
   if (compression === BI_BITFIELDS) {
     masks = [buffer.readUInt32LE(54), buffer.readUInt32LE(58), buffer.readUInt32LE(62)].map(maskShift);
-    if (masks.some((m) => m.bits !== 8)) throw new DatasetError(`BMP with bit-field masks other than 8 bits per channel is not supported; ${RESAVE}`);
+    if (masks.some((m) => m.bits !== 8)) throw new UnsupportedBmpError(`BMP with bit-field masks other than 8 bits per channel is not supported; ${RESAVE}`);
   }
 
   for (let y = 0; y < height; y++) {

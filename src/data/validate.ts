@@ -8,10 +8,11 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
+import { UnsupportedBmpError } from './bmp.js';
 import { DEFAULT_MAX_PIXELS, openImage, readImageFile, readImageHeader } from './open_image.js';
 
 /** Why a file was rejected; stable, for programs. */
-export type RejectionCode = 'unreadable' | 'empty' | 'not_image' | 'corrupt' | 'too_small' | 'too_large';
+export type RejectionCode = 'unreadable' | 'empty' | 'not_image' | 'unsupported' | 'corrupt' | 'too_small' | 'too_large';
 
 export interface Rejection {
   readonly path: string;
@@ -62,6 +63,7 @@ export async function checkImage(path: string, minSide = 8, maxPixels = DEFAULT_
     ({ width, height } = await readImageHeader(buffer));
   } catch (error) {
     const message = (error as Error).message;
+    if (error instanceof UnsupportedBmpError) return { code: 'unsupported', reason: message };
     if (/unsupported image format/i.test(message)) return { code: 'not_image', reason: 'not an image (unrecognised file format)' };
     return { code: 'corrupt', reason: `corrupt image header: ${message.trim()}` };
   }
@@ -77,6 +79,7 @@ export async function checkImage(path: string, minSide = 8, maxPixels = DEFAULT_
   try {
     await openImage(buffer, maxPixels).toColourspace('srgb').raw().toBuffer();
   } catch (error) {
+    if (error instanceof UnsupportedBmpError) return { code: 'unsupported', reason: error.message };
     return { code: 'corrupt', reason: `truncated or corrupt image data: ${(error as Error).message.trim()}` };
   }
   return null;
