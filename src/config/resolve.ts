@@ -56,7 +56,8 @@ function checkOne(name: keyof Parameters, value: unknown): unknown {
             : null;
   const problem = expected ?? spec.check?.(v) ?? null;
   if (problem) {
-    throw new ConfigError(`Expected ${problem} for ${name} but received ${shown(value)} of type ${typeName(value)}`);
+    // Report the value as understood (a flag "100" is the number 100), so the message is about the value, not the quoting.
+    throw new ConfigError(`Expected ${problem} for ${name} but received ${shown(v)} of type ${typeName(v)}`);
   }
   return v;
 }
