@@ -54,13 +54,14 @@ async function decodeResized(path: string, channels: 1 | 3, height: number, widt
     if (channels === 1) pixels = luma(full.data);
     const { width: w, height: h } = full.info;
     if (w === width && h === height) return pixels;
-    return await sharp(pixels, { raw: { width: w, height: h, channels } })
-      .resize(width, height, { fit: 'fill', kernel: 'cubic' })
-      .raw()
-      .toBuffer();
+    const resized = sharp(pixels, { raw: { width: w, height: h, channels } }).resize(width, height, { fit: 'fill', kernel: 'cubic' });
+    // Without the explicit colourspace sharp would widen one band to three on output.
+    const out = await (channels === 1 ? resized.toColourspace('b-w') : resized).raw().toBuffer({ resolveWithObject: true });
+    if (out.info.channels !== channels) throw new Error(`expected ${channels} channels after resizing but got ${out.info.channels}`);
+    return out.data;
   } catch (error) {
     if (error instanceof DatasetError) throw new DatasetError(`Cannot decode image ${path}: ${error.message}`);
-    throw new DatasetError(`Cannot decode image ${path}: ${(error as Error).message.trim()}. Check the file with \`cyclegan validate\` or remove it`);
+    throw new DatasetError(`Cannot decode image ${path}: ${(error as Error).message.trim()}; replace or remove the file (validating the input lists every such file)`);
   }
 }
 
