@@ -2,6 +2,7 @@
 // Writes the small committed image fixtures under test/fixtures/ for the data-layer tests.
 // Deterministic: rerunning gives the same pixels (encoders may differ byte-wise across sharp versions).
 //   node scripts/make-test-fixtures.mjs
+import { Buffer } from 'node:buffer';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
