@@ -1,0 +1,23 @@
+/**
+ * Runners for exported models: `loadModelRunner` picks one from the file's content. The runners are
+ * imported on demand, so running an .onnx never loads the engine (and libtorch) at all.
+ */
+import { CheckpointError } from '../../errors.js';
+import { detectFormatOfBytes, readModelFile } from './model_format.js';
+import type { ModelRunner } from './model_runner.js';
+import type { OnnxRunnerOptions } from './onnx_runner.js';
+import type { PbRunnerOptions } from './pb_runner.js';
+
+export { checkBatch, type ModelRunner, type RunResult } from './model_runner.js';
+export { detectFormatOfBytes, detectModelFormat, readModelFile, type ModelFormat } from './model_format.js';
+export type { OnnxRunnerOptions } from './onnx_runner.js';
+export type { PbRunnerOptions } from './pb_runner.js';
+
+/** An ONNX or frozen-graph runner for the model at `path`; a checkpoint is an error (load it as a generator instead). */
+export async function loadModelRunner(path: string, options: OnnxRunnerOptions & PbRunnerOptions = {}): Promise<ModelRunner> {
+  const bytes = readModelFile(path);
+  const format = detectFormatOfBytes(bytes, path);
+  if (format === 'onnx') return (await import('./onnx_runner.js')).OnnxTranslator.fromBytes(bytes, path, options);
+  if (format === 'pb') return (await import('./pb_runner.js')).PbTranslator.fromBytes(bytes, path, options);
+  throw new CheckpointError(`${path} is a cyclegan checkpoint, not an exported model; load it into a ResnetGenerator, or export it first (format onnx or pb).`);
+}
