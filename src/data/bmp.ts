@@ -52,8 +52,10 @@ export function readBmpHeader(buffer: Buffer): BmpHeader {
   if (headerSize < 40) throw new UnsupportedBmpError(`BMP file has an unknown info header of ${headerSize} bytes (expected 12, 40, 52, 56, 108 or 124); ${RESAVE}`);
   if (buffer.length < 14 + 40) throw new DatasetError(`BMP file is truncated: its info header needs ${14 + 40} bytes but the file has ${buffer.length}; ${RESAVE}`);
   const rawHeight = buffer.readInt32LE(22);
+  const width = buffer.readInt32LE(18);
+  if (width < 1 || rawHeight === 0) throw new DatasetError(`BMP file declares an empty image of ${width}x${Math.abs(rawHeight)} pixels; ${RESAVE}`);
   return {
-    width: buffer.readInt32LE(18),
+    width,
     height: Math.abs(rawHeight),
     bitsPerPixel: buffer.readUInt16LE(28),
     compression: buffer.readUInt32LE(30),
@@ -95,7 +97,6 @@ function readPalette(buffer: Buffer, header: BmpHeader): Uint8Array {
 export function decodeBmp(buffer: Buffer): BmpImage {
   const header = readBmpHeader(buffer);
   const { width, height, bitsPerPixel: bpp, compression } = header;
-  if (width < 1 || height < 1) throw new DatasetError(`BMP file declares an empty image of ${width}x${height} pixels; ${RESAVE}`);
   const supportedDepth = compression === BI_RGB ? [1, 4, 8, 24, 32].includes(bpp) : compression === BI_BITFIELDS && bpp === 32;
   if (!supportedDepth) {
     throw new UnsupportedBmpError(
