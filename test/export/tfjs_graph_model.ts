@@ -57,9 +57,9 @@ export async function loadWithTfjs(graphDefBytes: Uint8Array): Promise<GraphMode
 }
 
 /** Runs the model on an NHWC batch and returns the NHWC output values. */
-export function runWithTfjs(model: GraphModel, nhwc: Float32Array, shape: [number, number, number, number]): { data: Float32Array; shape: number[] } {
+export function runWithTfjs(model: GraphModel, nhwc: Float32Array, shape: [number, number, number, number], names = { input: 'input', output: 'output' }): { data: Float32Array; shape: number[] } {
   return tf.tidy(() => {
-    const out = model.execute({ input: tf.tensor4d(nhwc, shape) }, 'output') as tf.Tensor;
+    const out = model.execute({ [names.input]: tf.tensor4d(nhwc, shape) }, names.output) as tf.Tensor;
     return { data: out.dataSync() as Float32Array, shape: out.shape };
   });
 }
