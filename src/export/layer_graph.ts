@@ -139,7 +139,7 @@ function lower(module: Module, name: string): Layer[] {
   if (module instanceof Tanh) return [{ kind: 'tanh', name }];
   if (module instanceof LeakyReLU) return [{ kind: 'leakyRelu', name, slope: module.negativeSlope }];
   throw new ExportError(
-    `cannot export ${name || 'the root module'}: layer ${module.constructor.name} has no ONNX or TensorFlow translation. ` +
+    `cannot export ${name ? `layer '${name}'` : 'the root module'} (${module.constructor.name}): it has no ONNX or TensorFlow translation. ` +
       `Supported layers: ${SUPPORTED}; add a case to src/export/layer_graph.ts and both writers to export it.`,
   );
 }

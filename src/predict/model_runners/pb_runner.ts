@@ -8,7 +8,7 @@
 import { checkDevice, keep, noGrad, tensor, Tensor, tidy } from '../../engine/index.js';
 import { CheckpointError } from '../../errors.js';
 import { checkBatch, type ModelRunner, type RunResult } from './model_runner.js';
-import { readModelFile } from './model_format.js';
+import { detectFormatOfBytes, readModelFile } from './model_format.js';
 import { decodeGraphDef, decodeTensor, executionOrder, NodeAttrs, shapeDims, type PbGraph, type PbNode } from './pb_graph.js';
 import { hostInts } from './pb_host_ops.js';
 import { KERNELS, SUPPORTED_OPS, type Value } from './pb_ops.js';
@@ -88,6 +88,8 @@ export class PbTranslator implements ModelRunner {
 
   /** Loads a frozen graph from memory; `source` names it in error messages. */
   static fromBytes(bytes: Uint8Array, source: string, options: PbRunnerOptions = {}): PbTranslator {
+    const format = detectFormatOfBytes(bytes, source);
+    if (format !== 'pb') throw new CheckpointError(`${source} is ${format === 'onnx' ? 'an ONNX model' : 'a checkpoint'}, not a frozen TensorFlow graph; load it with the ${format} runner.`);
     return new PbTranslator(decodeGraphDef(bytes, source), options);
   }
 
