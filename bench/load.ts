@@ -1,0 +1,50 @@
+/**
+ * How busy the machine was with work other than ours while a case ran, in cores: the CPU time
+ * of all processes (/proc/stat, hypervisor steal included) minus that of this process and the
+ * reference worker. On a shared machine it says which rows to trust.
+ */
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks of all CPUs that were not idle; null where /proc is missing. */
+function machineBusyTicks(): number | null {
+  try {
+    const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    return user + nice + system + irq + softirq + (steal ?? 0);
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime of a process (all its threads), in clock ticks; 0 when it is gone. */
+function processTicks(pid: number | 'self'): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+export interface LoadMeter {
+  /** Average cores used by other processes since the meter started; null without /proc. */
+  stop(): number | null;
+}
+
+/** Starts measuring; `ours` are the pids doing the benchmark besides this process. */
+export function startLoadMeter(ours: readonly number[]): LoadMeter {
+  const pids: (number | 'self')[] = ['self', ...ours];
+  const ownTicks = (): number => pids.reduce<number>((sum, pid) => sum + processTicks(pid), 0);
+  const busy0 = machineBusyTicks();
+  const own0 = ownTicks();
+  const t0 = process.hrtime.bigint();
+  return {
+    stop() {
+      const busy1 = machineBusyTicks();
+      if (busy0 === null || busy1 === null) return null;
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const ticksPerSecond = 100; // USER_HZ, which /proc reports in on Linux
+      return Math.max(0, busy1 - busy0 - (ownTicks() - own0)) / ticksPerSecond / seconds;
+    },
+  };
+}
