@@ -204,7 +204,10 @@ const unary =
 
 /** Every op the .pb runner evaluates, besides Placeholder and Const, which it feeds itself. */
 export const KERNELS: Readonly<Record<string, Kernel>> = {
-  Identity: (inputs, attrs) => (arity(inputs, 1, attrs), inputs[0]),
+  Identity: (inputs, attrs) => {
+    arity(inputs, 1, attrs);
+    return inputs[0];
+  },
   Relu: unary((x) => x.relu()),
   Tanh: unary((x) => x.tanh()),
   Rsqrt: unary((x) => x.rsqrt()),
@@ -221,7 +224,10 @@ export const KERNELS: Readonly<Record<string, Kernel>> = {
   Pad: padOp('constant'),
   Conv2D: conv2dOp,
   Conv2DBackpropInput: conv2dBackpropInputOp,
-  Shape: (inputs, attrs) => (arity(inputs, 1, attrs), hostInts(inputs[0].shape)),
+  Shape: (inputs, attrs) => {
+    arity(inputs, 1, attrs);
+    return hostInts(inputs[0].shape);
+  },
   StridedSlice: stridedSliceOp,
   Pack: packOp,
 };
