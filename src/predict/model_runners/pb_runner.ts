@@ -77,7 +77,13 @@ export class PbTranslator implements ModelRunner {
         );
       }
       if (node.op === 'Placeholder' && node !== this.#input) throw new CheckpointError(`${graph.source}: the output needs placeholder '${node.name}' as well as '${this.#input.name}'; the runner feeds one image input`);
-      if (node.op === 'Const') this.#consts.set(node.name, this.#constant(node));
+    }
+    // Constants are uploaded only once the whole graph is known to be runnable, and freed if one is unreadable.
+    try {
+      for (const node of this.#order) if (node.op === 'Const') this.#consts.set(node.name, this.#constant(node));
+    } catch (error) {
+      this.dispose();
+      throw error;
     }
   }
 
