@@ -13,6 +13,7 @@ import { parseArgs, takeBoolean, takeString, type ParsedArgs } from './args.js';
 import { createRenderer } from './render.js';
 import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
+import { runExport } from './export_command.js';
 import { USAGE } from './usage.js';
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -65,9 +66,10 @@ async function main(argv: string[]): Promise<number> {
     case 'predict': {
       const source = takeString(args, 'source', true, 'the folder (or manifest) of images to translate');
       const out = takeString(args, 'out', true, 'the output folder');
+      const keepSize = takeBoolean(args, 'keep_size');
       const user = { ...userParameters(args), predict: true };
       const parameters = resolveParameters(user);
-      await predict({ resume: parameters.resume, source, out, parameters, explicit: new Set(Object.keys(user).map(canonicalName)), onEvent: render });
+      await predict({ resume: parameters.resume, source, out, parameters, keepSize, explicit: new Set(Object.keys(user).map(canonicalName)), onEvent: render });
       render.flush();
       return 0;
     }
@@ -89,6 +91,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'validate':
       return runValidate(args, render);
+    case 'export':
+      return runExport(args);
     case 'demo':
       return runDemo({ out: takeString(args, 'out'), quick: takeBoolean(args, 'quick'), ...common });
     case 'help':
@@ -97,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     default:
-      throw new ConfigError(`Unknown command '${args.command}'. Expected one of train, predict, run, validate, demo, help.\n\n${USAGE}`);
+      throw new ConfigError(`Unknown command '${args.command}'. Expected one of train, predict, run, validate, export, demo, help.\n\n${USAGE}`);
   }
 }
 

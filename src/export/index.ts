@@ -7,7 +7,7 @@ import { ConfigError } from '../errors.js';
 import { exportOnnx } from './onnx.js';
 import { exportFrozenGraph } from './tf_graphdef.js';
 
-export { ExportError } from './export_error.js';
+export { ExportError } from '../errors.js';
 export { lowerModule, type Layer, type LayerGraph } from './layer_graph.js';
 export { encodeOnnx, exportOnnx, ONNX_IR_VERSION, ONNX_OPSET } from './onnx.js';
 export { encodeFrozenGraph, exportFrozenGraph } from './tf_graphdef.js';

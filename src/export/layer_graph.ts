@@ -6,7 +6,7 @@
  */
 import { Conv2d, ConvTranspose2d, InstanceNorm2d, LeakyReLU, ReflectionPad2d, ReLU, Sequential, Tanh, ZeroPad2d, type Module } from '../engine/index.js';
 import { ResnetBlock, ResnetGenerator } from '../model/resnet_generator.js';
-import { ExportError } from './export_error.js';
+import { ExportError } from '../errors.js';
 
 export interface ConvLayer {
   kind: 'conv';

@@ -6,7 +6,7 @@
  */
 import type { Module } from '../engine/index.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
-import { ExportError } from './export_error.js';
+import { ExportError } from '../errors.js';
 import { lowerModule, type Layer, type LayerGraph } from './layer_graph.js';
 import { ATTR, ONNX_FLOAT, ONNX_INT64, onnxModelType } from './onnx_proto.js';
 

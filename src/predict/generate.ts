@@ -11,6 +11,7 @@ import type { ScannedFile } from '../data/scan.js';
 import { manifestEntry, writeManifest, type ManifestEntry } from '../io/manifest.js';
 import type { EventSink } from '../train/events.js';
 import type { RunFolder } from '../train/run_folder.js';
+import { orientedSize, roundToMultipleOf4, writeResized } from './native_size.js';
 import type { Translator } from './translator.js';
 
 export interface GenerateOptions {
@@ -18,6 +19,8 @@ export interface GenerateOptions {
   translator: Translator;
   parameters: Pick<Parameters, 'image_channel' | 'image_height' | 'image_width' | 'batch_size'>;
   folder: RunFolder;
+  /** Translate each image at its own size (rounded to a multiple of 4) instead of image_height x image_width. */
+  keepSize?: boolean;
   onEvent?: EventSink;
 }
 
@@ -33,17 +36,19 @@ function numberWithinClass(files: readonly ScannedFile[]): number[] {
 
 export async function generateTranslations(o: GenerateOptions): Promise<ManifestEntry[]> {
   const { image_channel: channels, image_height: height, image_width: width } = o.parameters;
-  const batchSize = Math.max(1, o.parameters.batch_size);
+  // Images of different sizes cannot share a batch.
+  const batchSize = o.keepSize ? 1 : Math.max(1, o.parameters.batch_size);
   const numbers = numberWithinClass(o.files);
   const entries: ManifestEntry[] = [];
   const started = Date.now();
-  const plane = channels * height * width;
   for (let start = 0; start < o.files.length; start += batchSize) {
     const chunk = o.files.slice(start, start + batchSize).map((file, k) => ({ file, n: numbers[start + k] }));
     const loaded = await Promise.all(
       chunk.map(async (item) => {
         try {
-          return { ...item, data: await loadImage(item.file.path, { channels, height, width }) };
+          const original = o.keepSize ? await orientedSize(item.file.path) : { height, width };
+          const size = o.keepSize ? { height: roundToMultipleOf4(original.height), width: roundToMultipleOf4(original.width) } : original;
+          return { ...item, original, size, data: await loadImage(item.file.path, { channels, ...size }) };
         } catch (error) {
           o.onEvent?.({ type: 'warning', message: `skipped ${item.file.path}: ${(error as Error).message}` });
           return null;
@@ -52,13 +57,17 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
     );
     const ok = loaded.filter((x) => x !== null);
     if (ok.length > 0) {
+      const { size, original } = ok[0];
+      const plane = channels * size.height * size.width;
       const batch = new Float32Array(ok.length * plane);
       ok.forEach((item, i) => batch.set(item.data, i * plane));
-      const out = await o.translator.translate(batch, [ok.length, channels, height, width]);
+      const out = await o.translator.translate(batch, [ok.length, channels, size.height, size.width]);
       for (let i = 0; i < ok.length; i++) {
         const { file, n } = ok[i];
         const target = o.folder.dataFile(file.classIndex, n);
-        await writeImage(target, out.subarray(i * plane, (i + 1) * plane), { channels, height, width });
+        const image = out.subarray(i * plane, (i + 1) * plane);
+        if (o.keepSize) await writeResized(target, image, channels, size, original);
+        else await writeImage(target, image, { channels, ...size });
         entries.push(manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className));
       }
     }

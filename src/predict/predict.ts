@@ -10,11 +10,14 @@ import { prepareDomain, writeDomainReport } from '../train/domain.js';
 import type { EventSink } from '../train/events.js';
 import { runFolder } from '../train/run_folder.js';
 import { generateTranslations } from './generate.js';
+import { detectModelFormat, loadModelRunner } from './model_runners/index.js';
 import { engineTranslator, type Translator } from './translator.js';
 
 export interface PredictOptions {
-  /** The model: a generator or full checkpoint (.safetensors). */
+  /** The model: a generator or full checkpoint (.safetensors), an .onnx or a frozen .pb, told apart by content. */
   resume: string;
+  /** Translate each image at its own size (rounded to a multiple of 4) and restore that size. */
+  keepSize?: boolean;
   source: string;
   out: string;
   parameters: Readonly<Parameters>;
@@ -29,9 +32,13 @@ export interface LoadedModel {
   trainedSize?: { height: number; width: number; channels: number };
 }
 
+/** Loads any supported model; an .onnx runs on onnxruntime without touching libtorch. */
 export async function loadModel(path: string, p: Readonly<Parameters>): Promise<LoadedModel> {
+  const format = detectModelFormat(path);
+  if (format === 'onnx') return { translator: await loadModelRunner(path, { threads: p.threads }) };
   setNumThreads(p.threads);
   checkDevice(p.device);
+  if (format === 'pb') return { translator: await loadModelRunner(path, { device: p.device }) };
   const { net, meta } = loadGenerator(path, 'AtoB');
   return { translator: engineTranslator(net, 'cpu', true), trainedSize: { height: meta.image_height, width: meta.image_width, channels: meta.generator.channels } };
 }
@@ -52,7 +59,7 @@ export async function predict(o: PredictOptions): Promise<{ generated: number; o
     const folder = runFolder(o.out);
     mkdirSync(folder.root, { recursive: true });
     writeDomainReport(folder.root, [source]);
-    const entries = await generateTranslations({ files: source.usable, translator: model.translator, parameters: p, folder, onEvent: o.onEvent });
+    const entries = await generateTranslations({ files: source.usable, translator: model.translator, parameters: p, folder, keepSize: o.keepSize, onEvent: o.onEvent });
     o.onEvent?.({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
     return { generated: entries.length, out: folder.root };
   } finally {

@@ -1,14 +1,18 @@
 /**
- * What a save writes to model/: the X->Y generator as CycleGan_epoch_N.safetensors (for predict and
- * export) and, where the exporters are available, the frozen .pb and the .onnx beside it.
+ * What a save writes to model/: the X->Y generator as CycleGan_epoch_N.safetensors (for predict,
+ * export and resuming work elsewhere), and the same generator frozen as CycleGan_epoch_N.pb
+ * (TensorFlow GraphDef, as the operator spec asks) and CycleGan_epoch_N.onnx.
  */
 import type { Parameters } from '../config/parameters.js';
+import { exportGenerator } from '../export/index.js';
 import { saveGenerator } from '../io/checkpoint.js';
 import type { CycleGan } from '../model/cyclegan.js';
 import type { RunFolder } from './run_folder.js';
 
 export async function saveModelFiles(model: CycleGan, p: Readonly<Parameters>, epoch: number, folder: RunFolder): Promise<string[]> {
-  const path = folder.modelFile(epoch, 'safetensors');
-  saveGenerator(path, model.netG_A, { direction: 'AtoB', image_height: p.image_height, image_width: p.image_width, epoch });
-  return [path];
+  const files = [folder.modelFile(epoch, 'safetensors'), folder.modelFile(epoch, 'pb'), folder.modelFile(epoch, 'onnx')];
+  saveGenerator(files[0], model.netG_A, { direction: 'AtoB', image_height: p.image_height, image_width: p.image_width, epoch });
+  exportGenerator(model.netG_A, 'pb', files[1]);
+  exportGenerator(model.netG_A, 'onnx', files[2]);
+  return files;
 }
