@@ -15,16 +15,20 @@ import { writeFileAtomic } from '../io/atomic_write.js';
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const demoData = { day: join(packageRoot, 'data', 'demo', 'day'), night: join(packageRoot, 'data', 'demo', 'night') };
 
-/** The demo's parameters: small images and a slimmer network than the reference, everything else as the reference. */
+/**
+ * The demo's parameters: 64 px images and a slimmer network than the reference (everything else as the
+ * reference). Measured on 2 cores: 0.47 s per step, so 5 epochs of 150 steps take about 6 minutes.
+ * The quick preset (used by the tests) is one epoch of an even smaller network, about 30 seconds.
+ */
 export function demoParameters(quick: boolean): Record<string, unknown> {
   return {
     image_height: 64,
     image_width: 64,
-    ngf: 32,
-    ndf: 32,
-    n_blocks: 6,
-    max_epoch: quick ? 2 : 6,
-    save_frequency: quick ? 1 : 2,
+    ngf: quick ? 16 : 32,
+    ndf: quick ? 16 : 32,
+    n_blocks: quick ? 3 : 6,
+    max_epoch: quick ? 1 : 5,
+    save_frequency: quick ? 1 : 5,
     log_frequency: 10,
     g_learning_rate: 2e-4,
     d_learning_rate: 2e-4,
