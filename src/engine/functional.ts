@@ -1,5 +1,6 @@
 /** Multi-input and neural-network ops, in the style of torch.nn.functional. */
 import { native, type PadMode } from './native.js';
+import { convolutionPrecision } from './precision.js';
 import { run, Tensor } from './tensor.js';
 
 const pair = (v: number | [number, number]): number[] => (typeof v === 'number' ? [v, v] : [...v]);
@@ -11,8 +12,20 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
+/**
+ * Runs a convolution in bfloat16 (channels-last) when withConvolutionPrecision asks for it and the
+ * input is float32; returns float32. The casts are ordinary differentiable ops, so gradients flow back in float32.
+ */
+function lowPrecision(x: Tensor, weight: Tensor, bias: Tensor | null, conv: (x: Tensor, w: Tensor, b: Tensor | null) => Tensor): Tensor | null {
+  if (convolutionPrecision() !== 'bfloat16' || x.dtype !== 'float32') return null;
+  const half = (t: Tensor) => t.to({ dtype: 'bfloat16' });
+  return conv(half(x).channelsLast(), half(weight).channelsLast(), bias ? half(bias) : null).to({ dtype: 'float32' });
+}
+
 /** 2-D convolution; weight is [out, in/groups, kh, kw]. */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: Conv2dOptions = {}): Tensor {
+  const mixed = lowPrecision(x, weight, bias, (a, w, b) => conv2d(a, w, b, o));
+  if (mixed) return mixed;
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return new Tensor(
     run('conv2d', inputs, () =>
@@ -27,6 +40,8 @@ export interface ConvTranspose2dOptions extends Conv2dOptions {
 
 /** Transposed 2-D convolution; weight is [in, out/groups, kh, kw]. */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: ConvTranspose2dOptions = {}): Tensor {
+  // Stays float32 under bfloat16 precision: libtorch 1.13's CPU conv_transpose2d rejects bfloat16 inputs
+  // with a bogus channel-count error (any memory format), so there is nothing faster to call.
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return new Tensor(
     run('conv_transpose2d', inputs, () =>

@@ -7,3 +7,4 @@ export * from './runtime.js';
 export { Module } from './nn/module.js';
 export * from './nn/layers.js';
 export { Adam, type AdamOptions, type AdamState } from './optim/adam.js';
+export { withConvolutionPrecision, convolutionPrecision, type ConvolutionPrecision } from './precision.js';

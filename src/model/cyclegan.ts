@@ -11,7 +11,7 @@
  *
  * `lossNames` and `modelNames` drive logging and saving: add a loss here and it is logged everywhere.
  */
-import { Adam, l1Loss, noGrad, tidy, type Module, type Tensor } from '../engine/index.js';
+import { Adam, l1Loss, noGrad, tidy, withConvolutionPrecision, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
 import { ganLoss } from './gan_loss.js';
 import { ImagePool } from './image_pool.js';
 import { PatchDiscriminator } from './patch_discriminator.js';
@@ -38,6 +38,8 @@ export interface CycleGanOptions {
   poolSize: number;
   /** Uniform [0, 1) numbers for the image pools: the run's seeded generator. */
   random: () => number;
+  /** Convolution precision; default float32. */
+  precision?: ConvolutionPrecision;
 }
 
 export class CycleGan {
@@ -75,6 +77,10 @@ export class CycleGan {
 
   /** One optimize_parameters() of the reference: generators first, then both discriminators. */
   trainStep(realA: Tensor, realB: Tensor): Losses {
+    return withConvolutionPrecision(this.options.precision ?? 'float32', () => this.#trainStep(realA, realB));
+  }
+
+  #trainStep(realA: Tensor, realB: Tensor): Losses {
     return tidy(() => {
       const fakeB = this.netG_A.forward(realA);
       const recA = this.netG_B.forward(fakeB);
@@ -129,7 +135,7 @@ export class CycleGan {
   /** Translates a batch without gradients: AtoB with G_A (X -> Y), BtoA with G_B. */
   translate(images: Tensor, direction: 'AtoB' | 'BtoA' = 'AtoB'): Tensor {
     const net = direction === 'AtoB' ? this.netG_A : this.netG_B;
-    return noGrad(() => net.forward(images));
+    return withConvolutionPrecision(this.options.precision ?? 'float32', () => noGrad(() => net.forward(images)));
   }
 
   setLearningRates(g: number, d: number): void {

@@ -2,7 +2,7 @@
  * Sample sheets written after every epoch: for a fixed set of source images (the same each epoch),
  * source | translation X->Y | reconstruction back to X, side by side, as samples/EEEE_K.jpg.
  */
-import { noGrad, tensor, tidy } from '../engine/index.js';
+import { tensor, tidy } from '../engine/index.js';
 import { loadImage } from '../data/decode.js';
 import { tileImages, writeImage } from '../data/image_write.js';
 import type { ScannedFile } from '../data/scan.js';
@@ -39,13 +39,10 @@ export async function loadSamples(files: readonly ScannedFile[], shape: SampleSh
 export async function writeSamples(model: CycleGan, sources: readonly Float32Array[], shape: SampleShape, epoch: number, folder: RunFolder, device: string): Promise<string[]> {
   const files: string[] = [];
   for (let k = 0; k < sources.length; k++) {
-    const [fake, rec] = tidy(() =>
-      noGrad(() => {
-        const x = tensor(sources[k], [1, shape.channels, shape.height, shape.width], { device });
-        const y = model.netG_A.forward(x);
-        return [y.toFloat32(), model.netG_B.forward(y).toFloat32()];
-      }),
-    );
+    const [fake, rec] = tidy(() => {
+      const y = model.translate(tensor(sources[k], [1, shape.channels, shape.height, shape.width], { device }), 'AtoB');
+      return [y.toFloat32(), model.translate(y, 'BtoA').toFloat32()];
+    });
     const sheet = tileImages([sources[k], fake, rec].map((data) => ({ data, ...shape })));
     const path = folder.sampleFile(epoch, k);
     await writeImage(path, sheet.data, sheet);

@@ -85,6 +85,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     lambdaIdentity: p.lambda_identity,
     poolSize: p.pool_size,
     random: () => poolRng.next(),
+    precision: p.precision === 'bf16' ? 'bfloat16' : 'float32',
   });
   try {
     if (progress && checkpointFile) restoreCheckpoint(model, checkpointFile, progress, folder.latestCheckpoint);
@@ -193,7 +194,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       }
     }
 
-    const entries = await generateTranslations({ files: source.usable, translator: engineTranslator(model.netG_A, p.device), parameters: p, folder, onEvent: emit });
+    const entries = await generateTranslations({ files: source.usable, translator: engineTranslator(model.netG_A, p.device, false, p.precision === 'bf16' ? 'bfloat16' : 'float32'), parameters: p, folder, onEvent: emit });
     emit({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
     return { folder, completed: true, epoch: p.max_epoch, generated: entries.length };
   } finally {

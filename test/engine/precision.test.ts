@@ -1,0 +1,46 @@
+// bfloat16 convolutions: float32 in and out, gradients flow back in float32, values within bfloat16's
+// precision of the float32 result (8 mantissa bits: about 1e-2 relative over a 3x3x16 sum). Transposed
+// convolutions stay float32 (libtorch 1.13 rejects them in bfloat16 on the CPU) and so match exactly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as E from '../../src/engine/index.js';
+
+function relativeError(a: Float32Array, b: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+test('conv2d in bfloat16 matches float32 within bfloat16 precision, with gradients', () => {
+  E.tidy(() => {
+    const x = E.randn([2, 16, 12, 12], { seed: 1 });
+    const w = E.randn([8, 16, 3, 3], { seed: 2 }).mul(0.1);
+    const wt = E.randn([16, 8, 3, 3], { seed: 3 }).mul(0.1);
+    const b = E.randn([8], { seed: 4 });
+    for (const t of [x, w, wt, b]) t.requiresGrad = true;
+    const run = () => {
+      const y = E.conv2d(x, w, b, { padding: 1 });
+      const z = E.convTranspose2d(x, wt, null, { stride: 2, padding: 1, outputPadding: 1 });
+      return { y, z };
+    };
+    const full = run();
+    const half = E.withConvolutionPrecision('bfloat16', run);
+    assert.equal(E.convolutionPrecision(), 'float32', 'the precision scope is restored');
+    assert.equal(half.y.dtype, 'float32');
+    assert.equal(half.z.dtype, 'float32');
+    assert.deepEqual(half.z.shape, [2, 8, 24, 24]);
+    const ey = relativeError(half.y.toFloat32(), full.y.toFloat32());
+    assert.ok(ey > 0 && ey < 2e-2, `conv2d relative error ${ey}`);
+    assert.deepEqual(half.z.toFloat32(), full.z.toFloat32(), 'conv_transpose2d is unchanged');
+    half.y.sum().add(half.z.sum()).backward();
+    for (const [name, t] of [['x', x], ['w', w], ['wt', wt], ['b', b]] as const) {
+      const g = t.grad;
+      assert.ok(g, `${name} has a gradient`);
+      assert.equal(g.dtype, 'float32');
+    }
+  });
+});
