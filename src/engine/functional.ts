@@ -1,6 +1,7 @@
 /** Multi-input and neural-network ops, in the style of torch.nn.functional. */
 import { native, type PadMode } from './native.js';
 import { convolutionPrecision } from './precision.js';
+import { isSubpixelCase, subpixelTranspose } from './subpixel_transpose.js';
 import { run, Tensor } from './tensor.js';
 
 const pair = (v: number | [number, number]): number[] => (typeof v === 'number' ? [v, v] : [...v]);
@@ -40,8 +41,11 @@ export interface ConvTranspose2dOptions extends Conv2dOptions {
 
 /** Transposed 2-D convolution; weight is [in, out/groups, kh, kw]. */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: ConvTranspose2dOptions = {}): Tensor {
-  // Stays float32 under bfloat16 precision: libtorch 1.13's CPU conv_transpose2d rejects bfloat16 inputs
-  // with a bogus channel-count error (any memory format), so there is nothing faster to call.
+  // libtorch 1.13's CPU conv_transpose2d rejects bfloat16 (a bogus channel-count error, any memory format):
+  // under bfloat16 precision the generator's upsampling layers become four bfloat16 conv2d (subpixel_transpose.ts).
+  if (convolutionPrecision() === 'bfloat16' && x.dtype === 'float32' && isSubpixelCase(weight, o)) {
+    return subpixelTranspose(x, weight, bias, (a, w) => conv2d(a, w));
+  }
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return new Tensor(
     run('conv_transpose2d', inputs, () =>

@@ -1,0 +1,34 @@
+/**
+ * A transposed convolution with kernel 3, stride 2, padding 1 and output padding 1 (the generator's
+ * upsampling layers) rewritten as four ordinary convolutions, one per output phase, interleaved:
+ * out[2m+a, 2n+b] takes kernel rows {1} for a = 0 and {2, 0} (input rows m, m+1) for a = 1, and likewise
+ * for columns. Same arithmetic and FLOPs, but made of conv2d calls, which run in bfloat16 on AMX
+ * where libtorch 1.13's CPU conv_transpose2d refuses bfloat16.
+ */
+import { pad2d, stack } from './functional.js';
+import type { Tensor } from './tensor.js';
+
+export function isSubpixelCase(weight: Tensor, o: { stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; groups?: number; dilation?: number | number[] }): boolean {
+  const is = (v: number | number[] | undefined, want: number, dflt: number) => (Array.isArray(v) ? v.every((x) => x === want) : (v ?? dflt) === want);
+  const [, , kh, kw] = weight.shape;
+  return kh === 3 && kw === 3 && is(o.stride, 2, 1) && is(o.padding, 1, 0) && is(o.outputPadding, 1, 0) && (o.groups ?? 1) === 1 && is(o.dilation, 1, 1);
+}
+
+/** `conv` is the 2-D convolution to use for each phase (the caller's precision applies). */
+export function subpixelTranspose(x: Tensor, weight: Tensor, bias: Tensor | null, conv: (x: Tensor, w: Tensor) => Tensor): Tensor {
+  const [n, , h, w] = x.shape;
+  const k = weight.transpose(0, 1); // [out, in, 3, 3], the layout conv2d expects
+  // Taps for input offset 0 then 1: rows/columns [1] for even outputs, [2, 0] for odd ones.
+  const pick = (t: Tensor, dim: number, odd: boolean) => (odd ? t.flip([dim]).slice(dim, 0, 3, 2) : t.slice(dim, 1, 2));
+  const kernel = (a: boolean, b: boolean) => pick(pick(k, 2, a), 3, b);
+  const padded = pad2d(x, [0, 1, 0, 1], 'constant', 0); // the zero row and column past the edge
+  const p00 = conv(x, kernel(false, false));
+  const p01 = conv(padded.slice(2, 0, h), kernel(false, true));
+  const p10 = conv(padded.slice(3, 0, w), kernel(true, false));
+  const p11 = conv(padded, kernel(true, true));
+  const out = p00.shape[1];
+  const even = stack([p00, p01], 4).reshape([n, out, h, 2 * w]);
+  const odd = stack([p10, p11], 4).reshape([n, out, h, 2 * w]);
+  const y = stack([even, odd], 3).reshape([n, out, 2 * h, 2 * w]);
+  return bias ? y.add(bias.reshape([1, out, 1, 1])) : y;
+}
