@@ -113,3 +113,16 @@ describe('train on a two-level (class folder) source', () => {
     assert.deepEqual([...new Set(v.usable.map((f) => f.className))], listing.classes);
   });
 });
+
+describe('a ModelArts manifest as the source', () => {
+  test('its images are translated and its labels carried into the output manifest', async () => {
+    const out = join(tempDir(), 'manifest');
+    const source = join(fixtures.manifest, 'train.manifest');
+    const listing = await scanInput(source);
+    await train({ source, target: fixtures.target, out, parameters: resolveParameters({ ...tinyParameters, max_epoch: 1 }) });
+    const lines = readFileSync(join(out, 'output_0.manifest'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, listing.files.length);
+    assert.deepEqual(lines.map((l) => l.original).sort(), listing.files.map((f) => f.path).sort());
+    for (const line of lines) assert.ok(['cat', 'dog'].includes(line.annotation[0].name));
+  });
+});
