@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveParameters } from '../../src/config/resolve.js';
+import { scanInput } from '../../src/data/scan.js';
 import { CheckpointError, DatasetError } from '../../src/errors.js';
 import { predict } from '../../src/predict/predict.js';
 import { train } from '../../src/train/trainer.js';
@@ -25,6 +26,26 @@ test('a source folder with no usable image is an error before training, naming t
     (e: unknown) => e instanceof DatasetError && e.message.startsWith(`the source domain (${dir}) has no usable image:`) && /validation_report\.json/.test(e.message),
   );
   assert.ok(!existsSync(join(out, 'checkpoints')), 'nothing was trained');
+});
+
+test('with do_validation false, broken files are skipped with a warning when used, and the run completes', async () => {
+  const out = join(tempDir(), 'unvalidated');
+  const warnings: string[] = [];
+  const result = await train({
+    source: fixtures.flat,
+    target: fixtures.target,
+    out,
+    parameters: resolveParameters({ ...tinyParameters, max_epoch: 1, do_validation: false }),
+    onEvent: (e) => {
+      if (e.type === 'warning') warnings.push(e.message);
+    },
+  });
+  assert.equal(result.completed, true);
+  // Undecodable files fail at use; the 4x4 image is only "too small" for validation and is used as it is.
+  const undecodable = ['broken_empty.jpg', 'broken_text.png', 'broken_truncated.jpg'];
+  for (const name of undecodable) assert.ok(warnings.some((w) => w.startsWith(`skipped ${join(fixtures.flat, name)}:`)), `no warning for ${name}`);
+  const listed = (await scanInput(fixtures.flat)).files;
+  assert.equal(result.generated, listed.length - undecodable.length);
 });
 
 test('a damaged model is a clear error naming the file, and the output folder is left as it was', async () => {
