@@ -4,10 +4,38 @@
  * FLOPs count a multiply-add as two; backward (grad-input + grad-weight) counts twice forward.
  */
 import * as E from '../src/engine/index.js';
-import type { BenchContext, Benchmark, Row } from './benchmark.js';
+import type { BenchContext, BenchOutput, Benchmark, Table } from './benchmark.js';
 import { startLoadMeter } from './load.js';
-import { summarize } from './stats.js';
+import type { TimingPolicy } from './options.js';
+import { busyFootnotes, loadCell, pct } from './report.js';
+import { summarize, type Summary } from './stats.js';
 import { interleave, sample, type Samples } from './timing.js';
+
+/** One compared measurement: a row of the table and an entry of the ratios line. */
+export interface ConvRow {
+  /** Stable key for the ratios line and results.json, e.g. 'conv/64x64x128/t1/fwd'. */
+  key: string;
+  shape: string;
+  threads: number;
+  pass: ConvPass;
+  unit: 'GFLOPS';
+  higherIsBetter: true;
+  /** Median-based values. */
+  ours: number;
+  reference: number;
+  /** ours / reference of the metric above (PyTorch's seconds over ours). */
+  ratio: number;
+  /** Same from the fastest sample of each side: less sensitive to load from other processes. */
+  bestRatio: number;
+  /** Raw per-call seconds, summarised. */
+  oursSeconds: Summary;
+  referenceSeconds: Summary;
+  /** Minor page faults per timed call (see Samples in timing.ts). */
+  oursFaultsPerCall: number;
+  referenceFaultsPerCall: number;
+  /** Cores used by other processes while the case ran (load.ts); rows with much of it are noisy. */
+  otherLoad: number | null;
+}
 
 export type ConvPass = 'fwd' | 'fwd+bwd';
 
@@ -87,13 +115,38 @@ function measureOurs(c: ConvCase, t: ConvTensors, warmup: number, count: number)
   return sample(forwardBackward, warmup, count, reset);
 }
 
+/** Columns: shape, threads, pass, ours, PyTorch, ratio; spreads are half the IQR over the median. */
+function convTable(rows: readonly ConvRow[], policy: Readonly<TimingPolicy>): Table {
+  const samples = policy.blocks * policy.samplesPerBlock;
+  return {
+    header: ['shape', 'threads', 'pass', 'ours GFLOPS', 'PyTorch GFLOPS', 'ratio ours/PyTorch', 'best ratio', 'faults/call ours/PT', 'other load'],
+    leftColumns: [0, 2],
+    body: rows.map((r) => [
+      r.shape,
+      String(r.threads),
+      r.pass,
+      `${r.ours.toFixed(1)} ${pct(r.oursSeconds.relIqr)}`,
+      `${r.reference.toFixed(1)} ${pct(r.referenceSeconds.relIqr)}`,
+      r.ratio.toFixed(3),
+      r.bestRatio.toFixed(3),
+      `${Math.round(r.oursFaultsPerCall)}/${Math.round(r.referenceFaultsPerCall)}`,
+      loadCell(r.otherLoad),
+    ]),
+    notes: [
+      `median of ${samples} calls per side (${policy.blocks} alternating blocks of ${policy.samplesPerBlock}, ${policy.warmup} warm-up each); ± is half the IQR over the median;`,
+      'best ratio: from the fastest call of each side; faults: minor page faults per call; other load: cores busy with other processes meanwhile',
+    ],
+    footnotes: busyFootnotes(rows.map((r) => r.otherLoad)),
+  };
+}
+
 export const convBenchmark: Benchmark = {
   name: 'conv',
   title: 'conv2d 3x3, stride 1, padding 1, batch 1, no bias, float32 NCHW',
-  async run(ctx: BenchContext): Promise<Row[]> {
+  async run(ctx: BenchContext): Promise<BenchOutput> {
     const reference = await ctx.reference('conv_bench.py');
     const tensors = new Map<string, ConvTensors>();
-    const rows: Row[] = [];
+    const rows: ConvRow[] = [];
     try {
       for (const c of convCases()) {
         const shape = shapeLabel(c);
@@ -110,7 +163,7 @@ export const convBenchmark: Benchmark = {
         const oursSeconds = summarize(ours.seconds);
         const referenceSeconds = summarize(ref.seconds);
         const gflops = (seconds: number): number => flops / seconds / 1e9;
-        const row: Row = {
+        const row: ConvRow = {
           key: `conv/${shape}/t${c.threads}/${c.pass}`,
           shape,
           threads: c.threads,
@@ -134,6 +187,11 @@ export const convBenchmark: Benchmark = {
       for (const t of tensors.values()) E.dispose(t);
       reference.close();
     }
-    return rows;
+    return {
+      table: convTable(rows, ctx.policy),
+      ratios: Object.fromEntries(rows.map((r) => [r.key, r.ratio])),
+      rows,
+      noise: { otherLoad: rows.map((r) => r.otherLoad), spreads: rows.flatMap((r) => [r.oursSeconds.relIqr, r.referenceSeconds.relIqr]) },
+    };
   },
 };

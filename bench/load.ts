@@ -1,7 +1,8 @@
 /**
  * How busy the machine was with work other than ours while a case ran, in cores: the CPU time
- * of all processes (/proc/stat, hypervisor steal included) minus that of this process and the
- * reference worker. On a shared machine it says which rows to trust.
+ * of all processes (/proc/stat, hypervisor steal included) minus that of this process, the
+ * reference worker and the processes this one started and that have exited (a case run in a fresh
+ * process, bench/once.ts). On a shared machine it says which rows to trust.
  */
 import { readFileSync } from 'node:fs';
 
@@ -15,12 +16,17 @@ function machineBusyTicks(): number | null {
   }
 }
 
-/** utime + stime of a process (all its threads), in clock ticks; 0 when it is gone. */
+/**
+ * utime + stime of a process (all its threads), in clock ticks; 0 when it is gone. For this process
+ * also cutime + cstime: the children it has reaped (Node reaps every child as it exits), so a case
+ * run in a fresh process counts as ours. A live child is counted by its pid instead, while it runs.
+ */
 function processTicks(pid: number | 'self'): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    const own = Number(fields[11]) + Number(fields[12]);
+    return pid === 'self' ? own + Number(fields[13]) + Number(fields[14]) : own;
   } catch {
     return 0;
   }
@@ -31,7 +37,10 @@ export interface LoadMeter {
   stop(): number | null;
 }
 
-/** Starts measuring; `ours` are the pids doing the benchmark besides this process. */
+/**
+ * Starts measuring; `ours` are the long-lived pids doing the benchmark besides this process (a
+ * listed pid must outlive the meter, or its time before the start would count twice).
+ */
 export function startLoadMeter(ours: readonly number[]): LoadMeter {
   const pids: (number | 'self')[] = ['self', ...ours];
   const ownTicks = (): number => pids.reduce<number>((sum, pid) => sum + processTicks(pid), 0);

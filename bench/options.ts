@@ -36,8 +36,8 @@ export interface BenchOptions {
 export class UsageError extends Error {}
 
 export const USAGE = `usage: npm run bench -- [--only NAME[,NAME...]] [--quick] [--out FILE]
-  --only   run only these benchmarks (default: all)
-  --quick  ${QUICK_POLICY.blocks * QUICK_POLICY.samplesPerBlock} timed calls per side and case instead of ${FULL_POLICY.blocks * FULL_POLICY.samplesPerBlock}
+  --only   run only these benchmarks: conv, train-step, translate, quality (default: all)
+  --quick  fewer calls per side and case (conv: ${QUICK_POLICY.blocks * QUICK_POLICY.samplesPerBlock} instead of ${FULL_POLICY.blocks * FULL_POLICY.samplesPerBlock}): checks that it runs, numbers are rough
   --out    results file (default: bench/results.json)`;
 
 /** Parses argv (without node and the script); `names` are the registered benchmarks. */

@@ -93,6 +93,11 @@ export class ReferenceWorker {
     return this.request<Samples>({ op: 'measure', case: testCase, warmup: policy.warmup, count });
   }
 
+  /** Another op the script serves (`serve(measure, ops=...)` in harness.py), e.g. loading weights. */
+  call<R>(op: string, args: object): Promise<R> {
+    return this.request<R>({ op, args });
+  }
+
   close(): void {
     if (!this.#exited) this.#child.stdin.end();
   }

@@ -1,65 +1,118 @@
-/** Output of a run: a table per benchmark, one JSON line of ratios, and bench/results.json. */
+/** Output of a run: a table per benchmark, one JSON line of ratios, a noise summary, bench/results.json. */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Row } from './benchmark.js';
+import type { BenchOutput, Table } from './benchmark.js';
 import type { Machine } from './machine.js';
 import type { TimingPolicy } from './options.js';
+import { median, type Summary } from './stats.js';
 
-export interface BenchResult {
+export interface BenchResult extends BenchOutput {
   name: string;
   title: string;
-  rows: Row[];
 }
 
-const pct = (x: number): string => `±${(x * 50).toFixed(1)}%`;
+/** A spread (IQR over the median) as the tables show it: half the IQR, in percent of the median. */
+export const pct = (relIqr: number): string => `±${(relIqr * 50).toFixed(1)}%`;
+
+/** The spread of a series as a cell: `pct` from 3 samples on, below that only how many there were. */
+export const spreadCell = (s: Summary): string => (s.n >= MIN_SPREAD_SAMPLES ? pct(s.relIqr) : `(n=${s.n})`);
+/** Fewer samples than this have no meaningful IQR. */
+export const MIN_SPREAD_SAMPLES = 3;
 
 /** Cores of other work above which a row is flagged as measured on a busy machine. */
 export const BUSY_LOAD = 0.25;
 
-/** Columns: shape, threads, pass, ours, PyTorch, ratio; spreads are half the IQR over the median. */
-export function formatTable(result: BenchResult, policy: Readonly<TimingPolicy>): string {
-  const unit = result.rows[0]?.unit ?? '';
-  const header = ['shape', 'threads', 'pass', `ours ${unit}`, `PyTorch ${unit}`, 'ratio ours/PyTorch', 'best ratio', 'faults/call ours/PT', 'other load'];
-  const body = result.rows.map((r) => [
-    r.shape,
-    String(r.threads),
-    r.pass,
-    `${r.ours.toFixed(1)} ${pct(r.oursSeconds.relIqr)}`,
-    `${r.reference.toFixed(1)} ${pct(r.referenceSeconds.relIqr)}`,
-    r.ratio.toFixed(3),
-    r.bestRatio.toFixed(3),
-    `${Math.round(r.oursFaultsPerCall)}/${Math.round(r.referenceFaultsPerCall)}`,
-    r.otherLoad === null ? '-' : `${r.otherLoad.toFixed(2)}${r.otherLoad > BUSY_LOAD ? ' *' : ''}`,
-  ]);
-  const busy = result.rows.some((r) => r.otherLoad !== null && r.otherLoad > BUSY_LOAD);
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const left = new Set([0, 2]);
+/** The "other load" cell: cores, starred when busy. */
+export const loadCell = (otherLoad: number | null): string => (otherLoad === null ? '-' : `${otherLoad.toFixed(2)}${otherLoad > BUSY_LOAD ? ' *' : ''}`);
+
+/** The footnote every table with an "other load" column carries when a row is starred. */
+export function busyFootnotes(loads: readonly (number | null)[]): string[] {
+  return loads.some((l) => l !== null && l > BUSY_LOAD)
+    ? [`* other processes used more than ${BUSY_LOAD} cores meanwhile: that row's numbers are noisy (2-thread rows most); rerun on an idle machine`]
+    : [];
+}
+
+export function formatTable(result: Pick<BenchResult, 'name' | 'title' | 'table'>): string {
+  const t: Table = result.table;
+  const widths = t.header.map((h, i) => Math.max(h.length, ...t.body.map((row) => row[i]!.length)));
+  const left = new Set(t.leftColumns);
   const line = (cells: string[]): string =>
     cells
       .map((c, i) => (left.has(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
       .join('  ')
       .trimEnd();
-  const samples = policy.blocks * policy.samplesPerBlock;
-  return [
-    `${result.name}: ${result.title}`,
-    `median of ${samples} calls per side (${policy.blocks} alternating blocks of ${policy.samplesPerBlock}, ${policy.warmup} warm-up each); ± is half the IQR over the median;`,
-    'best ratio: from the fastest call of each side; faults: minor page faults per call; other load: cores busy with other processes meanwhile',
-    line(header),
-    ...body.map(line),
-    ...(busy ? [`* other processes used more than ${BUSY_LOAD} cores meanwhile: that row's numbers are noisy (2-thread rows most); rerun on an idle machine`] : []),
-  ].join('\n');
+  return [`${result.name}: ${result.title}`, ...t.notes, line(t.header), ...t.body.map(line), ...t.footnotes].join('\n');
 }
 
-/** `{"ratios":{"conv/64x64x128/t1/fwd":0.98,...}}`: one line for scripts to pick up. */
-export function ratiosLine(results: readonly BenchResult[]): string {
+/** How noisy the whole run was: what other processes did meanwhile, and how much repeats scattered. */
+export interface NoiseSummary {
+  /** Rows with an other-load reading, and how many of them were over BUSY_LOAD. */
+  rows: number;
+  busyRows: number;
+  /** Cores used by other processes, over the rows. */
+  medianOtherLoad: number | null;
+  maxOtherLoad: number | null;
+  /** IQR over the median of the timed series, over all series. */
+  medianSpread: number | null;
+  maxSpread: number | null;
+  /** 'noisy' when a row was busy or the repeats scattered by more than NOISY_SPREAD (median), else 'quiet'. */
+  verdict: 'quiet' | 'noisy' | 'unknown';
+}
+
+/** Median IQR over the median above which a run counts as noisy even without visible other load (neighbours on the host). */
+export const NOISY_SPREAD = 0.1;
+
+export function summarizeNoise(results: readonly BenchResult[]): NoiseSummary {
+  const loads = results.flatMap((r) => r.noise.otherLoad).filter((l): l is number => l !== null);
+  const spreads = results.flatMap((r) => r.noise.spreads).filter((s) => Number.isFinite(s));
+  const busyRows = loads.filter((l) => l > BUSY_LOAD).length;
+  const medianSpread = spreads.length ? median(spreads) : null;
+  return {
+    rows: loads.length,
+    busyRows,
+    medianOtherLoad: loads.length ? median(loads) : null,
+    maxOtherLoad: loads.length ? Math.max(...loads) : null,
+    medianSpread,
+    maxSpread: spreads.length ? Math.max(...spreads) : null,
+    verdict: loads.length === 0 ? 'unknown' : busyRows > 0 || (medianSpread ?? 0) > NOISY_SPREAD ? 'noisy' : 'quiet',
+  };
+}
+
+export function noiseLine(n: NoiseSummary): string {
+  if (n.verdict === 'unknown') return 'noise: other load not measured (no timed rows in this run, or no /proc/stat)';
+  const spread = n.medianSpread === null ? '' : `; repeats scattered by ${pct(n.medianSpread)} (median over series, worst ${pct(n.maxSpread ?? 0)})`;
+  const why = [
+    ...(n.busyRows > 0 ? [`${n.busyRows} of ${n.rows} rows measured while other processes used more than ${BUSY_LOAD} cores (starred)`] : []),
+    ...((n.medianSpread ?? 0) > NOISY_SPREAD ? [`repeats scattered by more than ${pct(NOISY_SPREAD)}`] : []),
+  ];
+  const verdict = n.verdict === 'quiet' ? 'quiet run' : `NOISY run: ${why.join('; ')}; rerun on an idle machine before quoting`;
+  return `noise: other processes used ${n.medianOtherLoad!.toFixed(2)} cores (median over rows, max ${n.maxOtherLoad!.toFixed(2)})${spread}. ${verdict}`;
+}
+
+const round = (x: number): number => Number(x.toFixed(4));
+
+/** `{"ratios":{"conv/64x64x128/t1/fwd":1.25,...},"headline":{...},"noise":"quiet"}`: one line for scripts to pick up. */
+export function ratiosLine(results: readonly BenchResult[], noise: NoiseSummary): string {
   const ratios: Record<string, number> = {};
-  for (const r of results.flatMap((b) => b.rows)) ratios[r.key] = Number(r.ratio.toFixed(4));
-  return JSON.stringify({ ratios });
+  const headline: Record<string, number> = {};
+  for (const r of results) {
+    for (const [k, v] of Object.entries(r.ratios)) ratios[k] = round(v);
+    for (const [k, v] of Object.entries(r.headline ?? {})) headline[k] = round(v);
+  }
+  return JSON.stringify({ ratios, ...(Object.keys(headline).length ? { headline } : {}), noise: noise.verdict });
 }
 
 /** Writes the results file atomically (a reader never sees half a file). */
-export function writeResults(path: string, machine: Machine, policy: Readonly<TimingPolicy>, quick: boolean, results: readonly BenchResult[]): void {
-  const doc = { machine, policy, quick, benchmarks: Object.fromEntries(results.map((r) => [r.name, { title: r.title, rows: r.rows }])) };
+export function writeResults(
+  path: string,
+  machine: Machine,
+  policy: Readonly<TimingPolicy>,
+  quick: boolean,
+  results: readonly BenchResult[],
+  noise: NoiseSummary,
+): void {
+  const benchmarks = Object.fromEntries(results.map((r) => [r.name, { title: r.title, ratios: r.ratios, headline: r.headline, details: r.details, rows: r.rows }]));
+  const doc = { machine, policy, quick, noise, benchmarks };
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`);

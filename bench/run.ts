@@ -1,22 +1,30 @@
 /**
  * `npm run bench [-- --only conv] [--quick] [--out FILE]`: measures our engine against the
- * PyTorch reference in the same run, prints a table per benchmark and one JSON line of
- * ours/PyTorch ratios, and writes bench/results.json. The only file here that prints or exits.
+ * PyTorch reference in the same run, prints a table per benchmark, one JSON line of
+ * ratios and how noisy the run was, and writes bench/results.json. The only file here that prints or exits.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Benchmark } from './benchmark.js';
 import { convBenchmark } from './conv.js';
 import { describeMachine } from './machine.js';
+import { runOnce, type OnceRequest } from './once.js';
 import { parseOptions, USAGE, UsageError } from './options.js';
-import { ReferenceWorker, type ReferenceInfo } from './reference.js';
-import { formatTable, ratiosLine, writeResults, type BenchResult } from './report.js';
+import { qualityBenchmark } from './quality.js';
+import { pythonWithTorch, ReferenceWorker, type ReferenceInfo } from './reference.js';
+import { formatTable, noiseLine, ratiosLine, summarizeNoise, writeResults, type BenchResult } from './report.js';
+import { trainStepBenchmark } from './train_step.js';
+import { translateBenchmark } from './translate.js';
 
 /** Every benchmark, in the order they run; --only picks from these names. */
-const BENCHMARKS: readonly Benchmark[] = [convBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [convBenchmark, trainStepBenchmark, translateBenchmark, qualityBenchmark];
 
+/** This file's folder (dist/bench when compiled), where the compiled workers for `once` are. */
+const benchDir = dirname(fileURLToPath(import.meta.url));
 /** The repository root, from dist/bench or bench. */
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
+const repoRoot = join(benchDir, '..', ...(import.meta.url.includes('/dist/') ? ['..'] : []));
 const referenceDir = join(repoRoot, 'bench', 'reference');
 
 async function main(): Promise<void> {
@@ -29,32 +37,52 @@ async function main(): Promise<void> {
 
   let referenceInfo: ReferenceInfo | null = null;
   const results: BenchResult[] = [];
-  for (const bench of BENCHMARKS.filter((b) => options.only.includes(b.name))) {
-    progress(`${bench.name}: ${bench.title}${options.quick ? ' (quick)' : ''}`);
-    const workers: ReferenceWorker[] = [];
-    try {
-      const rows = await bench.run({
-        policy: options.policy,
-        progress: (m) => progress(`${bench.name}: ${m}`),
-        reference: async (script) => {
-          const worker = ReferenceWorker.open(referenceDir, script);
-          workers.push(worker);
-          // Waiting for the answer also waits out torch's import, which would otherwise load the CPU during our first block.
-          referenceInfo ??= await worker.info();
-          return worker;
-        },
-      });
-      results.push({ name: bench.name, title: bench.title, rows });
-    } finally {
-      for (const w of workers) w.close();
+  const tempDir = mkdtempSync(join(tmpdir(), 'cyclegan-bench-'));
+  try {
+    for (const bench of BENCHMARKS.filter((b) => options.only.includes(b.name))) {
+      progress(`${bench.name}: ${bench.title}${options.quick ? ' (quick)' : ''}`);
+      const workers: ReferenceWorker[] = [];
+      try {
+        const output = await bench.run({
+          policy: options.policy,
+          quick: options.quick,
+          tempDir,
+          progress: (m) => progress(`${bench.name}: ${m}`),
+          reference: async (script) => {
+            const worker = ReferenceWorker.open(referenceDir, script);
+            workers.push(worker);
+            // Waiting for the answer also waits out torch's import, which would otherwise load the CPU during our first block.
+            referenceInfo ??= await worker.info();
+            return worker;
+          },
+          once: async <R>(script: string, request: OnceRequest, env?: Readonly<Record<string, string>>): Promise<R> => {
+            const python = script.endsWith('.py');
+            const reply = await runOnce<R & { info?: ReferenceInfo }>(
+              python ? pythonWithTorch() : process.execPath,
+              [join(python ? referenceDir : benchDir, script)],
+              request,
+              env,
+            );
+            if (python && reply.info) referenceInfo ??= reply.info;
+            return reply;
+          },
+        });
+        results.push({ name: bench.name, title: bench.title, ...output });
+      } finally {
+        for (const w of workers) w.close();
+      }
     }
+  } finally {
+    rmSync(tempDir, { recursive: true, force: true });
   }
 
   const machine = describeMachine(referenceInfo);
-  console.log(`\n${machine.cpuModel}, ${machine.logicalCores} cores; libtorch ${machine.libtorch} (ours), torch ${machine.torch ?? '-'} (reference); ${machine.date}\n`);
-  for (const r of results) console.log(`${formatTable(r, options.policy)}\n`);
-  console.log(ratiosLine(results));
-  writeResults(options.out, machine, options.policy, options.quick, results);
+  const noise = summarizeNoise(results);
+  console.log(`\n${machine.cpuModel}, ${machine.logicalCores} cores; libtorch ${machine.libtorch} (ours), torch ${machine.torch ?? '-'} (reference); ${machine.date}${options.quick ? '; --quick: rough numbers' : ''}\n`);
+  for (const r of results) console.log(`${formatTable(r)}\n`);
+  console.log(noiseLine(noise));
+  console.log(ratiosLine(results, noise));
+  writeResults(options.out, machine, options.policy, options.quick, results, noise);
   progress(`wrote ${options.out}`);
 }
 

@@ -57,3 +57,33 @@ export async function interleave(
   }
   return result;
 }
+
+/** `sample` for a call that returns a promise (onnxruntime's session.run). */
+export async function sampleAsync(fn: () => Promise<unknown>, warmup: number, count: number): Promise<Samples> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const seconds: number[] = [];
+  const faults0 = process.resourceUsage().minorPageFault;
+  for (let i = 0; i < count; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    seconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return { seconds, minorFaults: process.resourceUsage().minorPageFault - faults0 };
+}
+
+/** One block of one side: `warmup` untimed calls, then `count` timed ones. */
+export type Block = (warmup: number, count: number) => Samples | Promise<Samples>;
+
+/**
+ * `interleave` for any number of sides: each block runs every side once, in an order that reverses
+ * from one block to the next (ABC, CBA, ABC, ...), so that no side always follows the same one.
+ * Returns the pooled samples of each side, in the order given.
+ */
+export async function rotate(sides: readonly Block[], policy: Readonly<TimingPolicy>): Promise<Samples[]> {
+  const pooled: Samples[] = sides.map(() => ({ seconds: [], minorFaults: 0 }));
+  const order = sides.map((_, i) => i);
+  for (let b = 0; b < policy.blocks; b++) {
+    for (const i of b % 2 === 0 ? order : [...order].reverse()) append(pooled[i]!, await sides[i]!(policy.warmup, policy.samplesPerBlock));
+  }
+  return pooled;
+}
