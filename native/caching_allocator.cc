@@ -26,6 +26,7 @@ struct Cache {
   int64_t inUse = 0;
   int64_t cached = 0;
   int64_t peak = 0;
+  int64_t peakInUse = 0;
   int64_t limit = 0;
 };
 
@@ -70,6 +71,7 @@ void* Allocate(size_t n) {
       c.cached -= static_cast<int64_t>(size);
     }
     c.inUse += static_cast<int64_t>(size);
+    c.peakInUse = std::max(c.peakInUse, c.inUse);
     if (!base) c.peak = std::max(c.peak, c.inUse + c.cached);
   }
   if (!base) {
@@ -112,7 +114,7 @@ void InstallCachingAllocator() {
 AllocatorStats GetAllocatorStats() {
   Cache& c = TheCache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  return {c.inUse, c.cached, c.peak};
+  return {c.inUse, c.cached, c.peak, c.peakInUse};
 }
 
 void EmptyAllocatorCache() {

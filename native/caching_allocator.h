@@ -9,7 +9,8 @@
 struct AllocatorStats {
   int64_t inUseBytes;
   int64_t cachedBytes;
-  int64_t peakBytes;  // in use + cached, the most ever held
+  int64_t peakBytes;       // in use + cached, the most ever held
+  int64_t peakInUseBytes;  // the most ever in use by tensors at once
 };
 
 void InstallCachingAllocator();

@@ -46,12 +46,15 @@ Napi::Value IsContiguous(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), ArgTensor(info, 0, "x").is_contiguous(ParseFormat(info, 1)));
 }
 
-// to(x, dtype, device): differentiable, like Tensor.to in PyTorch
+// to(x, dtype, device, format?): differentiable, like Tensor.to in PyTorch; with a memory format, the
+// dtype conversion and the relayout happen in one pass.
 Napi::Value To(const Napi::CallbackInfo& info) {
   const at::Tensor& x = ArgTensor(info, 0, "x");
   at::ScalarType dtype = ParseDType(info.Env(), ArgString(info, 1, "dtype"));
   at::Device device = ParseDevice(info.Env(), ArgString(info, 2, "device"));
-  return Out(info, x.to(device, dtype));
+  c10::optional<at::MemoryFormat> format = c10::nullopt;
+  if (!info[3].IsUndefined() && !info[3].IsNull()) format = ParseFormat(info, 3);
+  return Out(info, x.to(device, dtype, /*non_blocking=*/false, /*copy=*/false, format));
 }
 
 }  // namespace

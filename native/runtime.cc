@@ -49,6 +49,7 @@ Napi::Value AllocatorStatsFn(const Napi::CallbackInfo& info) {
   out.Set("inUseBytes", static_cast<double>(s.inUseBytes));
   out.Set("cachedBytes", static_cast<double>(s.cachedBytes));
   out.Set("peakBytes", static_cast<double>(s.peakBytes));
+  out.Set("peakInUseBytes", static_cast<double>(s.peakInUseBytes));
   return out;
 }
 

@@ -65,7 +65,7 @@ export interface NativeAddon {
   select(x: T, dim: number, index: number): T;
   contiguous(x: T, format: MemoryFormat): T;
   isContiguous(x: T, format: MemoryFormat): boolean;
-  to(x: T, dtype: DType, device: string): T;
+  to(x: T, dtype: DType, device: string, format?: MemoryFormat): T;
   // autograd
   setRequiresGrad(x: T, flag: boolean): void;
   requiresGrad(x: T): boolean;
@@ -95,6 +95,8 @@ export interface AllocatorStats {
   cachedBytes: number;
   /** In use plus cached, the most ever held. */
   peakBytes: number;
+  /** The most ever in use by tensors at once. */
+  peakInUseBytes: number;
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -227,11 +227,11 @@ export class Tensor {
   isContiguous(format: MemoryFormat = 'contiguous'): boolean {
     return native().isContiguous(this.handle, format);
   }
-  /** Converts dtype and/or device; differentiable. */
-  to(options: { dtype?: DType; device?: string }): Tensor {
+  /** Converts dtype, device and/or memory format (in one pass); differentiable. */
+  to(options: { dtype?: DType; device?: string; memoryFormat?: MemoryFormat }): Tensor {
     const dtype = options.dtype ?? this.dtype;
     const device = options.device ?? this.device;
-    return new Tensor(run('to', [this, dtype, device], () => native().to(this.handle, dtype, device)));
+    return new Tensor(run('to', [this, dtype, device], () => native().to(this.handle, dtype, device, options.memoryFormat)));
   }
 
   // ---- autograd

@@ -27,7 +27,10 @@ export class ResnetBlock extends Module {
     );
   }
   forward(x: Tensor): Tensor {
-    return x.add(this.convBlock.forward(x));
+    const residual = this.convBlock.forward(x);
+    const out = x.add(residual);
+    residual.dispose(); // autograd keeps what it needs; see Sequential.forward
+    return out;
   }
 }
 

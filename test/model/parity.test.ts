@@ -12,6 +12,28 @@ import { assertClose } from '../helpers/assert_close.js';
 import { runReference, tempDir } from '../helpers/reference.js';
 
 const TOL = 1e-4;
+const LR = 1e-4;
+const STEPS = 3;
+
+/**
+ * Biases of convolutions followed by an instance norm (without affine) have no effect on the output: the
+ * norm subtracts the mean. Their true gradient is 0 and what reaches them is rounding noise, which Adam
+ * normalises into steps of about lr in either direction (lr * m/sqrt(v): with Adam's two decay rates the
+ * ratio can pass 1 a little). They are only bounded: |change| <= 1.5 lr per step.
+ */
+function biasesBeforeInstanceNorm(model: CycleGan): Set<string> {
+  const out = new Set<string>();
+  const visit = (module: E.Module, prefix: string) => {
+    if (module instanceof E.Sequential) {
+      module.layers.forEach((_, i) => {
+        if (module.layers[i + 1] instanceof E.InstanceNorm2d) out.add(`${prefix}${i}.bias`);
+      });
+    }
+    for (const [name, child] of module.children()) visit(child, `${prefix}${name}.`);
+  };
+  for (const name of modelNames) visit(model.nets()[name], `${name}.`);
+  return out;
+}
 
 for (const channels of [3, 1]) {
   describe(`CycleGAN matches the PyTorch reference (${channels} channel${channels > 1 ? 's' : ''})`, () => {
@@ -58,14 +80,21 @@ for (const channels of [3, 1]) {
       E.tidy(() => {
         const realA = tensorOf('real_A');
         const realB = tensorOf('real_B');
-        for (let step = 0; step < 3; step++) {
+        for (let step = 0; step < STEPS; step++) {
           const losses = model.trainStep(realA, realB);
           for (const name of lossNames) {
             assertClose([losses[name]], get(`step${step}.loss.${name}`).data as Float32Array, `step ${step} loss ${name}`, TOL, TOL);
           }
         }
+        const noiseDriven = biasesBeforeInstanceNorm(model);
+        assert.ok(noiseDriven.has('netG_A.model.1.bias') && noiseDriven.has('netD_A.model.2.bias') && !noiseDriven.has('netG_A.model.19.bias'));
         for (const [name, p] of model.namedParameters()) {
-          assertClose(p.toFloat32(), get(`final.${name}`).data as Float32Array, `${name} after 3 steps`, TOL, TOL);
+          if (noiseDriven.has(name)) {
+            const initial = get(`init.${name}`).data as Float32Array;
+            p.toFloat32().forEach((v, i) => assert.ok(Math.abs(v - initial[i]) <= STEPS * LR * 1.5, `${name}[${i}] moved ${v - initial[i]}, more than Adam's bound`));
+            continue;
+          }
+          assertClose(p.toFloat32(), get(`final.${name}`).data as Float32Array, `${name} after ${STEPS} steps`, TOL, TOL);
         }
       });
     });
