@@ -102,6 +102,11 @@ export async function validateFiles<F extends { readonly path: string }>(files: 
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  // libvips keeps one error buffer for all threads: under concurrent decoding a failure can come back as
+  // "Unknown error". Checking those files again one at a time gives the decoder's real message.
+  for (let i = 0; i < files.length; i++) {
+    if (verdicts[i]?.code === 'corrupt' && /Unknown error$/.test(verdicts[i]!.reason)) verdicts[i] = await checkImage((files[i] as F).path, minSide, maxPixels);
+  }
   const usable: F[] = [];
   const rejected: Rejection[] = [];
   files.forEach((file, i) => {
