@@ -1,6 +1,6 @@
 /** Multi-input and neural-network ops, in the style of torch.nn.functional. */
 import { native, type PadMode } from './native.js';
-import { convolutionPrecision } from './precision.js';
+import { convolutionPrecision, withConvolutionPrecision } from './precision.js';
 import { isSubpixelCase, subpixelTranspose } from './subpixel_transpose.js';
 import { run, Tensor } from './tensor.js';
 
@@ -19,6 +19,9 @@ export interface Conv2dOptions {
  */
 function lowPrecision(x: Tensor, weight: Tensor, bias: Tensor | null, conv: (x: Tensor, w: Tensor, b: Tensor | null) => Tensor): Tensor | null {
   if (convolutionPrecision() !== 'bfloat16' || x.dtype !== 'float32') return null;
+  // Image-facing convolutions (a few channels in or out) stay float32: AMX gains nothing on them, and in
+  // bfloat16 they cost quality (bench quality: paired translation error +6.6% with them, +0.4% without).
+  if (weight.shape[0] <= 4 || weight.shape[1] <= 4) return null;
   // Each cast changes dtype and layout in one pass; the float32 result is contiguous again, as the norms
   // after it want. Intermediates are released at once (autograd keeps what backward needs).
   const xb = x.to({ dtype: 'bfloat16', memoryFormat: 'channels_last' });
@@ -49,11 +52,14 @@ export interface ConvTranspose2dOptions extends Conv2dOptions {
 
 /** Transposed 2-D convolution; weight is [in, out/groups, kh, kw]. */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: ConvTranspose2dOptions = {}): Tensor {
-  // On the CPU, libtorch 1.13's conv_transpose2d takes a slow im2col + BLAS path in float32 and rejects
-  // bfloat16 outright; the generator's upsampling layers run as four oneDNN conv2d instead (subpixel_transpose.ts):
-  // measured 3x faster forward + backward in float32 (256->128 channels at 64x64: 295 ms -> 82 ms, 2 threads).
+  // On the CPU, libtorch 1.13's conv_transpose2d takes a slow im2col + BLAS path in float32 (and rejects
+  // bfloat16); the generator's upsampling layers run as four oneDNN conv2d instead (subpixel_transpose.ts):
+  // measured 3x faster forward + backward (256->128 channels at 64x64: 295 ms -> 82 ms, 2 threads).
   if (x.device === 'cpu' && x.dtype === 'float32' && isSubpixelCase(weight, o)) {
-    return subpixelTranspose(x, weight, bias, (a, w) => conv2d(a, w));
+    // The phases stay float32 under bfloat16 precision too: the upsampling path amplified bfloat16 rounding
+    // (through instance norm and ReLU masks) into 21% higher generator loss on the quality benchmark; in
+    // float32 it is 0.4% lower, and the step got faster, not slower (128 px, 2 threads: 1.63 -> 1.42 s).
+    return withConvolutionPrecision('float32', () => subpixelTranspose(x, weight, bias, (a, w) => conv2d(a, w)));
   }
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return new Tensor(

@@ -3,7 +3,7 @@
  * upsampling layers) rewritten as four ordinary convolutions, one per output phase, interleaved:
  * out[2m+a, 2n+b] takes kernel rows {1} for a = 0 and {2, 0} (input rows m, m+1) for a = 1, and likewise
  * for columns. Same arithmetic and FLOPs, but made of conv2d calls, which oneDNN runs 3x faster than
- * libtorch 1.13's CPU conv_transpose2d in float32, and in bfloat16 on AMX, which conv_transpose2d refuses.
+ * libtorch 1.13's CPU conv_transpose2d (im2col + BLAS) in float32.
  */
 import { pad2d, stack } from './functional.js';
 import type { Tensor } from './tensor.js';
