@@ -3,6 +3,7 @@
  * Parameters object, rejecting unknown names and bad values before any work starts.
  */
 import { ConfigError } from '../errors.js';
+import type { ConvolutionPrecision } from '../engine/precision.js';
 import { PARAMETER_NAMES, PARAMETERS, type Parameters } from './parameters.js';
 
 function typeName(value: unknown): string {
@@ -88,4 +89,9 @@ export function resolveParameters(user: Record<string, unknown>): Readonly<Param
 export function changedParameters(p: Readonly<Parameters>): Partial<Parameters> {
   const defaults = defaultParameters() as unknown as Record<string, unknown>;
   return Object.fromEntries(Object.entries(p).filter(([k, v]) => k !== 'threads' && defaults[k] !== v)) as Partial<Parameters>;
+}
+
+/** The engine's convolution precision for the `precision` parameter (the spec-style fp32/bf16 names). */
+export function convolutionPrecisionOf(p: Pick<Parameters, 'precision'>): ConvolutionPrecision {
+  return p.precision === 'bf16' ? 'bfloat16' : 'float32';
 }

@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import type { Parameters } from '../config/parameters.js';
+import { convolutionPrecisionOf } from '../config/resolve.js';
 import { checkDevice, setNumThreads } from '../engine/index.js';
 import { loadGenerator } from '../io/checkpoint.js';
 import { prepareDomain, writeDomainReport } from '../train/domain.js';
@@ -40,7 +41,7 @@ export async function loadModel(path: string, p: Readonly<Parameters>): Promise<
   checkDevice(p.device);
   if (format === 'pb') return { translator: await loadModelRunner(path, { device: p.device }) };
   const { net, meta } = loadGenerator(path, 'AtoB');
-  return { translator: engineTranslator(net, 'cpu', true, p.precision === 'bf16' ? 'bfloat16' : 'float32'), trainedSize: { height: meta.image_height, width: meta.image_width, channels: meta.generator.channels } };
+  return { translator: engineTranslator(net, 'cpu', true, convolutionPrecisionOf(p)), trainedSize: { height: meta.image_height, width: meta.image_width, channels: meta.generator.channels } };
 }
 
 export async function predict(o: PredictOptions): Promise<{ generated: number; out: string }> {

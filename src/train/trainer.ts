@@ -8,6 +8,7 @@ import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { checkDevice, manualSeed, setNumThreads, tensor, tidy } from '../engine/index.js';
 import type { Parameters } from '../config/parameters.js';
+import { convolutionPrecisionOf } from '../config/resolve.js';
 import { Rng, type RngState } from '../data/rng.js';
 import { loadTrainingImage } from '../data/decode.js';
 import { Prefetcher } from '../data/prefetch.js';
@@ -85,7 +86,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     lambdaIdentity: p.lambda_identity,
     poolSize: p.pool_size,
     random: () => poolRng.next(),
-    precision: p.precision === 'bf16' ? 'bfloat16' : 'float32',
+    precision: convolutionPrecisionOf(p),
   });
   try {
     if (progress && checkpointFile) restoreCheckpoint(model, checkpointFile, progress, folder.latestCheckpoint);
@@ -194,7 +195,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       }
     }
 
-    const entries = await generateTranslations({ files: source.usable, translator: engineTranslator(model.netG_A, p.device, false, p.precision === 'bf16' ? 'bfloat16' : 'float32'), parameters: p, folder, onEvent: emit });
+    const entries = await generateTranslations({ files: source.usable, translator: engineTranslator(model.netG_A, p.device, false, convolutionPrecisionOf(p)), parameters: p, folder, onEvent: emit });
     emit({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
     return { folder, completed: true, epoch: p.max_epoch, generated: entries.length };
   } finally {
