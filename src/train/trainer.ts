@@ -10,13 +10,11 @@ import { checkDevice, manualSeed, setNumThreads, tensor, tidy } from '../engine/
 import type { Parameters } from '../config/parameters.js';
 import { convolutionPrecisionOf } from '../config/resolve.js';
 import { Rng, type RngState } from '../data/rng.js';
-import { loadTrainingImage } from '../data/decode.js';
-import { Prefetcher } from '../data/prefetch.js';
-import type { ScannedFile } from '../data/scan.js';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint, type TrainingProgress } from '../io/checkpoint.js';
 import { CycleGan, lossNames, type Losses } from '../model/cyclegan.js';
 import { generateTranslations } from '../predict/generate.js';
 import { engineTranslator } from '../predict/translator.js';
+import { BatchLoader, epochPairs } from './batches.js';
 import type { EventSink } from './events.js';
 import { prepareDomain, writeDomainReport } from './domain.js';
 import { writeRunParameters, reconcileResumedParameters } from './run_parameters.js';
@@ -41,12 +39,6 @@ export interface TrainResult {
   completed: boolean;
   epoch: number;
   generated: number;
-}
-
-interface Batch {
-  a: Float32Array;
-  b: Float32Array;
-  n: number;
 }
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
@@ -102,41 +94,16 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     emit({ type: 'start', startEpoch: firstEpoch, maxEpoch: p.max_epoch, stepsPerEpoch, resumed: progress !== null });
     mkdirSync(folder.logs, { recursive: true });
 
-    const trainingOptions = { ...shape, loadScale: p.load_scale, flip: p.flip };
-    const loadItem = async (file: ScannedFile, stream: number, epoch: number, step: number, k: number): Promise<Float32Array | null> => {
-      try {
-        return await loadTrainingImage(file.path, trainingOptions, derivedRng(p.seed, stream, epoch, step, k));
-      } catch (error) {
-        emit({ type: 'warning', message: `skipped ${file.path}: ${(error as Error).message}` });
-        return null;
-      }
-    };
+    const batches = new BatchLoader({ shape, loadScale: p.load_scale, flip: p.flip, seed: p.seed, batchSize: p.batch_size, onSkip: (message) => emit({ type: 'warning', message }) });
 
     const timing = { steps: 0, seconds: 0 };
     for (let epoch = firstEpoch; epoch <= p.max_epoch; epoch++) {
       const factor = learningRateFactor(epoch, p);
       model.setLearningRates(p.g_learning_rate * factor, p.d_learning_rate * factor);
-      // An epoch visits max(|X|, |Y|) items: a shuffled pass over the larger domain; the smaller one is drawn at random.
-      const orderRng = derivedRng(p.seed, streams.order, epoch);
-      const order = orderRng.shuffle(Array.from({ length: itemsPerEpoch }, (_, i) => i));
-      const pick = (files: ScannedFile[], i: number) => (files.length === itemsPerEpoch ? files[order[i]] : files[orderRng.int(files.length)]);
-      const pairs = order.map((_, i) => [pick(source.usable, i), pick(target.usable, i)] as const);
+      const pairs = epochPairs(p.seed, epoch, source.usable, target.usable);
       const startStep = progress && progress.epoch + 1 === epoch ? progress.stepInEpoch : 0;
       const steps = Array.from({ length: stepsPerEpoch - startStep }, (_, i) => startStep + i);
-      const loadStep = async (step: number): Promise<Batch> => {
-        const items = pairs.slice(step * p.batch_size, (step + 1) * p.batch_size);
-        const loaded = await Promise.all(items.map(async ([fa, fb], k) => [await loadItem(fa, streams.source, epoch, step, k), await loadItem(fb, streams.target, epoch, step, k)] as const));
-        const ok = loaded.filter(([a, b]) => a !== null && b !== null) as [Float32Array, Float32Array][];
-        const plane = shape.channels * shape.height * shape.width;
-        const a = new Float32Array(ok.length * plane);
-        const b = new Float32Array(ok.length * plane);
-        ok.forEach(([x, y], i) => {
-          a.set(x, i * plane);
-          b.set(y, i * plane);
-        });
-        return { a, b, n: ok.length };
-      };
-      const prefetcher = new Prefetcher(loadStep, steps, { depth: 2 });
+      const prefetcher = batches.epoch(epoch, pairs, steps);
       const epochStarted = Date.now();
       const sums = Object.fromEntries(lossNames.map((n) => [n, 0])) as Losses;
       let counted = 0;
