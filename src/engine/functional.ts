@@ -3,6 +3,7 @@ import { native, type PadMode } from './native.js';
 import { convolutionPrecision, withConvolutionPrecision } from './precision.js';
 import { isSubpixelCase, subpixelTranspose } from './subpixel_transpose.js';
 import { run, Tensor } from './tensor.js';
+import { castWeight } from './weight_cast_cache.js';
 
 const pair = (v: number | [number, number]): number[] => (typeof v === 'number' ? [v, v] : [...v]);
 
@@ -24,11 +25,13 @@ function lowPrecision(x: Tensor, weight: Tensor, bias: Tensor | null, conv: (x: 
   if (weight.shape[0] <= 4 || weight.shape[1] <= 4) return null;
   // Each cast changes dtype and layout in one pass; the float32 result is contiguous again, as the norms
   // after it want. Intermediates are released at once (autograd keeps what backward needs).
+  // Weights are cast once per withWeightCasts scope (weight_cast_cache.ts) rather than at every call.
   const xb = x.to({ dtype: 'bfloat16', memoryFormat: 'channels_last' });
-  const wb = weight.to({ dtype: 'bfloat16', memoryFormat: 'channels_last' });
-  const bb = bias ? bias.to({ dtype: 'bfloat16' }) : null;
-  const y = conv(xb, wb, bb);
-  for (const t of [xb, wb, bb]) t?.dispose();
+  const wb = castWeight(weight, (w) => w.to({ dtype: 'bfloat16', memoryFormat: 'channels_last' }));
+  const bb = bias ? castWeight(bias, (b) => b.to({ dtype: 'bfloat16' })) : null;
+  const y = conv(xb, wb.value, bb?.value ?? null);
+  xb.dispose();
+  for (const t of [wb, bb]) if (t && !t.shared) t.value.dispose();
   const out = y.to({ dtype: 'float32', memoryFormat: 'contiguous' });
   y.dispose();
   return out;

@@ -8,3 +8,4 @@ export { Module } from './nn/module.js';
 export * from './nn/layers.js';
 export { Adam, type AdamOptions, type AdamState } from './optim/adam.js';
 export { withConvolutionPrecision, convolutionPrecision, type ConvolutionPrecision } from './precision.js';
+export { withWeightCasts } from './weight_cast_cache.js';

@@ -11,7 +11,7 @@
  *
  * `lossNames` and `modelNames` drive logging and saving: add a loss here and it is logged everywhere.
  */
-import { Adam, l1Loss, noGrad, tidy, withConvolutionPrecision, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
+import { Adam, l1Loss, noGrad, tidy, withConvolutionPrecision, withWeightCasts, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
 import { ganLoss } from './gan_loss.js';
 import { ImagePool } from './image_pool.js';
 import { PatchDiscriminator } from './patch_discriminator.js';
@@ -82,47 +82,54 @@ export class CycleGan {
 
   #trainStep(realA: Tensor, realB: Tensor): Losses {
     return tidy(() => {
-      const fakeB = this.netG_A.forward(realA);
-      const recA = this.netG_B.forward(fakeB);
-      const fakeA = this.netG_B.forward(realB);
-      const recB = this.netG_A.forward(fakeA);
-
-      // Generators: the discriminators are frozen so the G loss leaves no gradients on them.
-      this.netD_A.setRequiresGrad(false);
-      this.netD_B.setRequiresGrad(false);
-      this.optimizerG.zeroGrad();
-      const lambda = this.options.lambdaCycle;
-      const idtWeight = lambda * this.options.lambdaIdentity;
-      const idtA = idtWeight > 0 ? l1Loss(this.netG_A.forward(realB), realB).mul(idtWeight) : null;
-      const idtB = idtWeight > 0 ? l1Loss(this.netG_B.forward(realA), realA).mul(idtWeight) : null;
-      const lossGA = ganLoss(this.netD_A.forward(fakeB), true);
-      const lossGB = ganLoss(this.netD_B.forward(fakeA), true);
-      const cycleA = l1Loss(recA, realA).mul(lambda);
-      const cycleB = l1Loss(recB, realB).mul(lambda);
-      let lossG = lossGA.add(lossGB).add(cycleA).add(cycleB);
-      if (idtA && idtB) lossG = lossG.add(idtA).add(idtB);
-      lossG.backward();
+      // Each phase (one optimizer's forward and backward) shares one low-precision copy of each weight.
+      const g = withWeightCasts(() => this.#generatorPhase(realA, realB));
       this.optimizerG.step();
 
       // Discriminators, on real images and on fakes drawn from the history pools.
       this.netD_A.setRequiresGrad(true);
       this.netD_B.setRequiresGrad(true);
       this.optimizerD.zeroGrad();
-      const lossDA = this.#discriminatorLoss(this.netD_A, realB, this.fakeBPool.query(fakeB.detach()));
-      const lossDB = this.#discriminatorLoss(this.netD_B, realA, this.fakeAPool.query(fakeA.detach()));
+      const lossDA = withWeightCasts(() => this.#discriminatorLoss(this.netD_A, realB, this.fakeBPool.query(g.fakeB.detach())));
+      const lossDB = withWeightCasts(() => this.#discriminatorLoss(this.netD_B, realA, this.fakeAPool.query(g.fakeA.detach())));
       this.optimizerD.step();
 
       return {
         D_A: lossDA,
-        G_A: lossGA.item(),
-        cycle_A: cycleA.item(),
-        idt_A: idtA ? idtA.item() : 0,
+        G_A: g.lossGA.item(),
+        cycle_A: g.cycleA.item(),
+        idt_A: g.idtA ? g.idtA.item() : 0,
         D_B: lossDB,
-        G_B: lossGB.item(),
-        cycle_B: cycleB.item(),
-        idt_B: idtB ? idtB.item() : 0,
+        G_B: g.lossGB.item(),
+        cycle_B: g.cycleB.item(),
+        idt_B: g.idtB ? g.idtB.item() : 0,
       };
     });
+  }
+
+  /** backward_G: translations, cycles and identities, G losses against frozen discriminators, and their gradients. */
+  #generatorPhase(realA: Tensor, realB: Tensor) {
+    const fakeB = this.netG_A.forward(realA);
+    const recA = this.netG_B.forward(fakeB);
+    const fakeA = this.netG_B.forward(realB);
+    const recB = this.netG_A.forward(fakeA);
+
+    // Generators: the discriminators are frozen so the G loss leaves no gradients on them.
+    this.netD_A.setRequiresGrad(false);
+    this.netD_B.setRequiresGrad(false);
+    this.optimizerG.zeroGrad();
+    const lambda = this.options.lambdaCycle;
+    const idtWeight = lambda * this.options.lambdaIdentity;
+    const idtA = idtWeight > 0 ? l1Loss(this.netG_A.forward(realB), realB).mul(idtWeight) : null;
+    const idtB = idtWeight > 0 ? l1Loss(this.netG_B.forward(realA), realA).mul(idtWeight) : null;
+    const lossGA = ganLoss(this.netD_A.forward(fakeB), true);
+    const lossGB = ganLoss(this.netD_B.forward(fakeA), true);
+    const cycleA = l1Loss(recA, realA).mul(lambda);
+    const cycleB = l1Loss(recB, realB).mul(lambda);
+    let lossG = lossGA.add(lossGB).add(cycleA).add(cycleB);
+    if (idtA && idtB) lossG = lossG.add(idtA).add(idtB);
+    lossG.backward();
+    return { fakeA, fakeB, lossGA, lossGB, cycleA, cycleB, idtA, idtB };
   }
 
   /** backward_D_basic: half the sum of the real and fake LSGAN losses; returns its value. */
