@@ -1,4 +1,6 @@
 // Autograd: requires_grad, backward, gradients, grad mode; and in-place copies outside autograd.
+#include <ATen/core/grad_mode.h>  // at::GradMode, at::NoGradGuard: not pulled in by ATen/ATen.h in libtorch 2.x
+
 #include "convert.h"
 #include "register.h"
 

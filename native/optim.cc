@@ -1,4 +1,6 @@
 // Optimizer updates, run in C++ so a step over all parameters is one call from JavaScript.
+#include <ATen/core/grad_mode.h>  // at::NoGradGuard: not pulled in by ATen/ATen.h in libtorch 2.x
+
 #include <cmath>
 
 #include "convert.h"

@@ -1,5 +1,6 @@
 // Creating tensors from JavaScript data and reading them back.
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/core/grad_mode.h>  // at::NoGradGuard: not pulled in by ATen/ATen.h in libtorch 2.x
 
 #include <cstring>
 
