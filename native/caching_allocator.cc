@@ -7,7 +7,7 @@
 #include <cstring>
 #include <mutex>
 #include <new>
-#include <unordered_map>
+#include <map>
 #include <vector>
 
 namespace {
@@ -22,7 +22,7 @@ size_t RoundUp(size_t n) {
 
 struct Cache {
   std::mutex mutex;
-  std::unordered_map<size_t, std::vector<void*>> free;  // rounded size -> blocks (base pointers)
+  std::map<size_t, std::vector<void*>> free;  // rounded size -> blocks (base pointers), ordered for best fit
   int64_t inUse = 0;
   int64_t cached = 0;
   int64_t peak = 0;
@@ -59,15 +59,20 @@ void Free(void* data) {
 
 void* Allocate(size_t n) {
   if (n == 0) return nullptr;
-  const size_t size = RoundUp(n);
+  size_t size = RoundUp(n);
   Cache& c = TheCache();
   void* base = nullptr;
   {
     std::lock_guard<std::mutex> lock(c.mutex);
-    auto it = c.free.find(size);
-    if (it != c.free.end() && !it->second.empty()) {
+    // Best fit, wasting at most a quarter: a step needs blocks of many sizes at different times, and
+    // with exact sizes only, the cache held every size's own peak at once (bf16 at 128 px: 1259 MB
+    // held for a 983 MB peak in use). A block keeps its own size; Free returns it to that bucket.
+    auto it = c.free.lower_bound(size);  // buckets are erased when they empty, so this one has a block
+    if (it != c.free.end() && it->first <= size + size / 4) {
+      size = it->first;
       base = it->second.back();
       it->second.pop_back();
+      if (it->second.empty()) c.free.erase(it);
       c.cached -= static_cast<int64_t>(size);
     }
     c.inUse += static_cast<int64_t>(size);
