@@ -57,6 +57,15 @@ Napi::Value To(const Napi::CallbackInfo& info) {
   return Out(info, x.to(device, dtype, /*non_blocking=*/false, /*copy=*/false, format));
 }
 
+// setData(x, source): x now holds source's storage (its device, dtype and layout) while keeping its
+// identity and autograd flags, as `param.data = param.data.to(device)` in PyTorch's Module.to: the
+// optimizer and the layers keep pointing at the same parameter.
+Napi::Value SetData(const Napi::CallbackInfo& info) {
+  const at::Tensor& x = ArgTensor(info, 0, "x");
+  x.set_data(ArgTensor(info, 1, "source"));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterShape(Napi::Env env, Napi::Object exports) {
@@ -74,4 +83,5 @@ void RegisterShape(Napi::Env env, Napi::Object exports) {
   Export<Contiguous>(env, exports, "contiguous");
   Export<IsContiguous>(env, exports, "isContiguous");
   Export<To>(env, exports, "to");
+  Export<SetData>(env, exports, "setData");
 }

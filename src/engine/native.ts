@@ -75,6 +75,7 @@ export interface NativeAddon {
   setGradEnabled(flag: boolean): boolean;
   isGradEnabled(): boolean;
   copy_(dst: T, src: T): void;
+  setData(x: T, source: T): void;
   fill_(dst: T, value: number): void;
   // optimizers
   adamStep(params: T[], expAvg: T[], expAvgSq: T[], step: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number): void;

@@ -66,6 +66,22 @@ export function copyInto(dst: Tensor, src: Tensor): void {
   run('copy_', [dst, src], () => native().copy_(dst.handle, src.handle));
 }
 
+/**
+ * Moves `x` to `device` in place: the same tensor object (and native tensor) afterwards lives on the
+ * device, so modules and optimizers holding it need no update. For parameters, outside autograd.
+ */
+export function moveInto(x: Tensor, device: string): void {
+  if (x.device === device) return;
+  const moved = noGrad(() => {
+    const detached = x.detach();
+    const copy = detached.to({ device });
+    detached.dispose();
+    return copy;
+  });
+  run('set_data', [x, moved], () => native().setData(x.handle, moved.handle));
+  moved.dispose();
+}
+
 /** Fills `dst` with normal(mean, std) values outside autograd. */
 export function normalInit(dst: Tensor, mean: number, std: number, seed?: number): void {
   run('normal_', [dst], () => native().normal_(dst.handle, mean, std, seed));

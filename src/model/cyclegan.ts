@@ -40,6 +40,8 @@ export interface CycleGanOptions {
   random: () => number;
   /** Convolution precision; default float32. */
   precision?: ConvolutionPrecision;
+  /** Where the networks and optimizer state live ('cpu', 'cuda', 'cuda:N'); default cpu. Weights are drawn on the CPU first, so a seed gives the same initial weights on every device. */
+  device?: string;
 }
 
 export class CycleGan {
@@ -59,6 +61,7 @@ export class CycleGan {
     this.netG_B = new ResnetGenerator(g);
     this.netD_A = new PatchDiscriminator(d);
     this.netD_B = new PatchDiscriminator(d);
+    if (options.device && options.device !== 'cpu') for (const net of Object.values(this.nets())) net.to(options.device);
     const betas: [number, number] = [0.5, 0.999];
     this.optimizerG = new Adam([...this.netG_A.parameters(), ...this.netG_B.parameters()], { lr: options.gLearningRate, betas });
     this.optimizerD = new Adam([...this.netD_A.parameters(), ...this.netD_B.parameters()], { lr: options.dLearningRate, betas });

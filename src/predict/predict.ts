@@ -11,7 +11,7 @@ import { prepareDomain, writeDomainReport } from '../train/domain.js';
 import type { EventSink } from '../train/events.js';
 import { runFolder } from '../train/run_folder.js';
 import { generateTranslations } from './generate.js';
-import { detectModelFormat, loadModelRunner } from './model_runners/index.js';
+import { detectFormatOfBytes, modelRunnerOfBytes, readModelFile } from './model_runners/index.js';
 import { engineTranslator, type Translator } from './translator.js';
 
 export interface PredictOptions {
@@ -35,13 +35,15 @@ export interface LoadedModel {
 
 /** Loads any supported model; an .onnx runs on onnxruntime without touching libtorch. */
 export async function loadModel(path: string, p: Readonly<Parameters>): Promise<LoadedModel> {
-  const format = detectModelFormat(path);
-  if (format === 'onnx') return { translator: await loadModelRunner(path, { threads: p.threads }) };
+  // Read once: the format is told from the bytes, and an exported model is built from the same bytes.
+  const bytes = readModelFile(path);
+  const format = detectFormatOfBytes(bytes, path);
+  if (format === 'onnx') return { translator: await modelRunnerOfBytes(bytes, path, { threads: p.threads }) };
   setNumThreads(p.threads);
   checkDevice(p.device);
-  if (format === 'pb') return { translator: await loadModelRunner(path, { device: p.device }) };
+  if (format === 'pb') return { translator: await modelRunnerOfBytes(bytes, path, { device: p.device }) };
   const { net, meta } = loadGenerator(path, 'AtoB');
-  return { translator: engineTranslator(net, 'cpu', true, convolutionPrecisionOf(p)), trainedSize: { height: meta.image_height, width: meta.image_width, channels: meta.generator.channels } };
+  return { translator: engineTranslator(net.to(p.device), p.device, true, convolutionPrecisionOf(p)), trainedSize: { height: meta.image_height, width: meta.image_width, channels: meta.generator.channels } };
 }
 
 export async function predict(o: PredictOptions): Promise<{ generated: number; out: string }> {

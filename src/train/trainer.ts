@@ -79,10 +79,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     poolSize: p.pool_size,
     random: () => poolRng.next(),
     precision: convolutionPrecisionOf(p),
+    device: p.device,
   });
   try {
     if (progress && checkpointFile) restoreCheckpoint(model, checkpointFile, progress, folder.latestCheckpoint);
-    if (p.device !== 'cpu') throw new ConfigError(`device ${p.device}: training on CUDA is not supported yet; use device cpu`);
 
     const shape = { channels: p.image_channel, height: p.image_height, width: p.image_width };
     const sampleSources = await loadSamples(pickSampleFiles(source.usable), shape);
@@ -113,7 +113,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         if (batch.n > 0) {
           const t0 = performance.now();
           const dims: [number, number, number, number] = [batch.n, shape.channels, shape.height, shape.width];
-          const losses = tidy(() => model.trainStep(tensor(batch.a, dims), tensor(batch.b, dims)));
+          const losses = tidy(() => model.trainStep(tensor(batch.a, dims, { device: p.device }), tensor(batch.b, dims, { device: p.device })));
           const seconds = (performance.now() - t0) / 1000;
           timing.steps++;
           timing.seconds += seconds;

@@ -3,7 +3,7 @@
  * PyTorch's state_dict ("model.10.conv_block.1.weight"), so reference weights map one to one.
  */
 import { CheckpointError } from '../../errors.js';
-import { copyInto, fillInto, normalInit } from '../runtime.js';
+import { copyInto, fillInto, moveInto, normalInit } from '../runtime.js';
 import { keep } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 
@@ -86,6 +86,12 @@ export abstract class Module {
       if (name.endsWith('bias')) fillInto(p, 0);
       else normalInit(p, 0, std);
     }
+  }
+
+  /** Moves every parameter to `device` ('cpu', 'cuda', 'cuda:1'), in place, like PyTorch's module.to(device). */
+  to(device: string): this {
+    for (const p of this.parameters()) moveInto(p, device);
+    return this;
   }
 
   dispose(): void {

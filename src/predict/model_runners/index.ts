@@ -15,7 +15,11 @@ export type { PbRunnerOptions } from './pb_runner.js';
 
 /** An ONNX or frozen-graph runner for the model at `path`; a checkpoint is an error (load it as a generator instead). */
 export async function loadModelRunner(path: string, options: OnnxRunnerOptions & PbRunnerOptions = {}): Promise<ModelRunner> {
-  const bytes = readModelFile(path);
+  return modelRunnerOfBytes(readModelFile(path), path, options);
+}
+
+/** loadModelRunner for a file already read (`path` names it in errors), so a caller that sniffed its format reads it once. */
+export async function modelRunnerOfBytes(bytes: Uint8Array, path: string, options: OnnxRunnerOptions & PbRunnerOptions = {}): Promise<ModelRunner> {
   const format = detectFormatOfBytes(bytes, path);
   if (format === 'onnx') return (await import('./onnx_runner.js')).OnnxTranslator.fromBytes(bytes, path, options);
   if (format === 'pb') return (await import('./pb_runner.js')).PbTranslator.fromBytes(bytes, path, options);
