@@ -42,8 +42,15 @@ function checkShape(shape: ImageShape): void {
   }
 }
 
+/**
+ * How the training view gets its pixels: `path` decoded and resized to height x width, HWC uint8
+ * with `channels` samples per pixel. The result is only read, never written, so a cache may hand
+ * out the same array again (decoded_cache.ts).
+ */
+export type ResizedDecoder = (path: string, channels: 1 | 3, height: number, width: number) => Promise<Uint8Array>;
+
 /** Decodes `path` and resizes it to height x width: HWC uint8 with `channels` samples per pixel. */
-async function decodeResized(path: string, channels: 1 | 3, height: number, width: number): Promise<Uint8Array> {
+export async function decodeResized(path: string, channels: 1 | 3, height: number, width: number): Promise<Uint8Array> {
   const buffer = await readImageFile(path);
   try {
     // Two passes on purpose: sharp premultiplies alpha while resizing, which would blacken
@@ -107,9 +114,10 @@ export async function loadImage(path: string, shape: ImageShape): Promise<Float3
  * The random numbers are drawn synchronously, before the first await, and always three of them
  * (left, top, flip) whatever the options: so the stream of `rng` depends only on the order of
  * calls, never on how fast files decode, and a prefetcher that starts loads early stays
- * deterministic.
+ * deterministic. `decode` gets the resized pixels (default: decode the file; the trainer passes a
+ * DecodedImageCache's, which gives the same bytes).
  */
-export async function loadTrainingImage(path: string, options: TrainingImageOptions, rng: Rng): Promise<Float32Array> {
+export async function loadTrainingImage(path: string, options: TrainingImageOptions, rng: Rng, decode: ResizedDecoder = decodeResized): Promise<Float32Array> {
   checkShape(options);
   const { channels, height, width, loadScale, flip } = options;
   if (!Number.isFinite(loadScale) || loadScale < 1) throw new ConfigError(`Expected a number >= 1 for loadScale but received ${String(loadScale)}`);
@@ -118,6 +126,6 @@ export async function loadTrainingImage(path: string, options: TrainingImageOpti
   const left = rng.int(loadW - width + 1);
   const top = rng.int(loadH - height + 1);
   const mirrored = rng.next() < 0.5 && flip;
-  const hwc = await decodeResized(path, channels, loadH, loadW);
+  const hwc = await decode(path, channels, loadH, loadW);
   return toChw(hwc, channels, loadW, top, left, height, width, mirrored);
 }
