@@ -1,5 +1,5 @@
 /** Output of a run: a table per benchmark, one JSON line of ratios, a noise summary, bench/results.json. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BenchOutput, Table } from './benchmark.js';
 import type { Machine } from './machine.js';
@@ -102,7 +102,31 @@ export function ratiosLine(results: readonly BenchResult[], noise: NoiseSummary)
   return JSON.stringify({ ratios, ...(Object.keys(headline).length ? { headline } : {}), noise: noise.verdict });
 }
 
-/** Writes the results file atomically (a reader never sees half a file). */
+/** The run a benchmark's entry in results.json came from: every entry carries its own, since `--only` runs refresh one entry at a time. */
+interface RunInfo {
+  machine: Machine;
+  policy: Readonly<TimingPolicy>;
+  quick: boolean;
+  noise: NoiseSummary;
+}
+
+/** The benchmark entries of an existing results file, each with its run (older files kept the run at the top level only); none when unreadable. */
+function previousEntries(path: string): Record<string, Record<string, unknown>> {
+  let doc: Partial<RunInfo> & { benchmarks?: Record<string, Record<string, unknown>> };
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8')) as typeof doc;
+  } catch {
+    return {};
+  }
+  const topLevelRun = { machine: doc.machine, policy: doc.policy, quick: doc.quick, noise: doc.noise };
+  return Object.fromEntries(Object.entries(doc.benchmarks ?? {}).map(([name, entry]) => [name, { ...entry, run: entry.run ?? topLevelRun }]));
+}
+
+/**
+ * Writes the results file atomically (a reader never sees half a file). Benchmarks this run did
+ * not measure keep their entries from the file, so `--only NAME` refreshes NAME and loses nothing;
+ * the top level describes this run, and every entry the run it came from.
+ */
 export function writeResults(
   path: string,
   machine: Machine,
@@ -111,8 +135,9 @@ export function writeResults(
   results: readonly BenchResult[],
   noise: NoiseSummary,
 ): void {
-  const benchmarks = Object.fromEntries(results.map((r) => [r.name, { title: r.title, ratios: r.ratios, headline: r.headline, details: r.details, rows: r.rows }]));
-  const doc = { machine, policy, quick, noise, benchmarks };
+  const run: RunInfo = { machine, policy, quick, noise };
+  const measured = Object.fromEntries(results.map((r) => [r.name, { title: r.title, ratios: r.ratios, headline: r.headline, details: r.details, rows: r.rows, run }]));
+  const doc = { machine, policy, quick, noise, benchmarks: { ...previousEntries(path), ...measured } };
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`);

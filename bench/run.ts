@@ -12,6 +12,7 @@ import { convBenchmark } from './conv.js';
 import { describeMachine } from './machine.js';
 import { runOnce, type OnceRequest } from './once.js';
 import { parseOptions, USAGE, UsageError } from './options.js';
+import { pipelineBenchmark } from './pipeline.js';
 import { qualityBenchmark } from './quality.js';
 import { pythonWithTorch, ReferenceWorker, type ReferenceInfo } from './reference.js';
 import { formatTable, noiseLine, ratiosLine, summarizeNoise, writeResults, type BenchResult } from './report.js';
@@ -19,7 +20,7 @@ import { trainStepBenchmark } from './train_step.js';
 import { translateBenchmark } from './translate.js';
 
 /** Every benchmark, in the order they run; --only picks from these names. */
-const BENCHMARKS: readonly Benchmark[] = [convBenchmark, trainStepBenchmark, translateBenchmark, qualityBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [convBenchmark, trainStepBenchmark, translateBenchmark, qualityBenchmark, pipelineBenchmark];
 
 /** This file's folder (dist/bench when compiled), where the compiled workers for `once` are. */
 const benchDir = dirname(fileURLToPath(import.meta.url));

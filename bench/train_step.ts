@@ -77,7 +77,8 @@ const QUICK_PLANS: Readonly<Record<number, StepPlan>> = {
 const SIZES = [64, 128, 256];
 const THREADS = [1, 2];
 
-const MODEL = { channels: 3, ngf: 64, ndf: 64, nBlocks: 9, learningRate: 2e-4, lambdaCycle: 10, lambdaIdentity: 0.5, poolSize: 50, seed: 1 } as const;
+/** The network of every training-step benchmark (this one and pipeline.ts). */
+export const MODEL = { channels: 3, ngf: 64, ndf: 64, nBlocks: 9, learningRate: 2e-4, lambdaCycle: 10, lambdaIdentity: 0.5, poolSize: 50, seed: 1 } as const;
 
 const SIDES = [
   { id: 'fp32', label: 'ours fp32', script: 'train_step_worker.js', precision: 'float32' },
@@ -129,7 +130,7 @@ const medianOrNull = (values: (number | null)[]): number | null => {
  * variable and not from set_num_threads; unset, a 1-thread PyTorch step was measured using 1.5
  * cores. A fresh process reads it at start, so each case gets its own thread count.
  */
-const blasThreads = (threads: number): Record<string, string> => ({ OPENBLAS_NUM_THREADS: String(threads) });
+export const blasThreads = (threads: number): Record<string, string> => ({ OPENBLAS_NUM_THREADS: String(threads) });
 
 /** The same random images for both sides, per size. */
 function writeImages(dir: string, size: number): string {
