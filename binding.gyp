@@ -9,6 +9,7 @@
         "native/tensor_data.cc",
         "native/ops_elementwise.cc",
         "native/ops_nn.cc",
+        "native/ops_fused_norm.cc",
         "native/ops_shape.cc",
         "native/ops_autograd.cc",
         "native/optim.cc",
@@ -26,7 +27,7 @@
       ],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-fopenmp", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
       "libraries": ["<!@(node scripts/find-libtorch.mjs --libs)"]
     }
   ]

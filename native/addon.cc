@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterTensorData(env, exports);
   RegisterElementwise(env, exports);
   RegisterNn(env, exports);
+  RegisterFusedNorm(env, exports);
   RegisterShape(env, exports);
   RegisterAutograd(env, exports);
   RegisterOptim(env, exports);

@@ -86,6 +86,14 @@ export function instanceNorm(x: Tensor, weight: Tensor | null = null, bias: Tens
   return new Tensor(run('instance_norm', [x], () => native().instanceNorm(x.handle, weight?.handle, bias?.handle, eps)));
 }
 
+/**
+ * reflection_pad2d(relu?(instance_norm(x)), pad) in one pass over a float32 CPU tensor, without
+ * autograd (ops_fused_norm.cc): for inference, where the generator runs these three back to back.
+ */
+export function instanceNormReluPad(x: Tensor, o: { eps?: number; relu: boolean; pad: number }): Tensor {
+  return new Tensor(run('instance_norm_relu_pad', [x], () => native().instanceNormReluPad(x.handle, o.eps ?? 1e-5, o.relu, o.pad)));
+}
+
 /** Pads the last two dimensions: `pads` is [left, right, top, bottom] or one number for all four. */
 export function pad2d(x: Tensor, pads: number | [number, number, number, number], mode: PadMode = 'constant', value = 0): Tensor {
   const p = typeof pads === 'number' ? [pads, pads, pads, pads] : [...pads];

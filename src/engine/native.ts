@@ -49,6 +49,7 @@ export interface NativeAddon {
   conv2d(x: T, w: T, b: Opt<T>, stride: number[], padding: number[], dilation: number[], groups: number): T;
   convTranspose2d(x: T, w: T, b: Opt<T>, stride: number[], padding: number[], outputPadding: number[], groups: number, dilation: number[]): T;
   instanceNorm(x: T, weight: Opt<T>, bias: Opt<T>, eps: number): T;
+  instanceNormReluPad(x: T, eps: number, relu: boolean, pad: number): T;
   pad(x: T, pads: number[], mode: PadMode, value: number): T;
   upsample(x: T, size: number[], mode: 'bilinear' | 'nearest'): T;
   // shape and layout

@@ -51,6 +51,11 @@ export function buildInfo(): { torchVersion: string; cuda: boolean; mkldnn: bool
   return native().buildInfo();
 }
 
+/** False inside noGrad. */
+export function isGradEnabled(): boolean {
+  return native().isGradEnabled();
+}
+
 /** Runs `fn` with gradient recording off (like torch.no_grad). */
 export function noGrad<R>(fn: () => R): R {
   const previous = native().setGradEnabled(false);

@@ -1,6 +1,7 @@
 /** The layers CycleGAN needs, with PyTorch's parameter names and shapes. */
 import { full } from '../create.js';
-import { conv2d, convTranspose2d, instanceNorm, pad2d } from '../functional.js';
+import { conv2d, convTranspose2d, instanceNorm, instanceNormReluPad, pad2d } from '../functional.js';
+import { isGradEnabled } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
 import { Module } from './module.js';
 
@@ -122,11 +123,29 @@ export class Sequential extends Module {
     // reference to whatever backward needs, so a tidy scope around a whole step would otherwise keep
     // every activation of the network alive until the step ends (measured: 2.3x the memory in bf16).
     let out = x;
-    for (const layer of this.layers) {
-      const next = layer.forward(out);
+    for (let i = 0; i < this.layers.length; ) {
+      const fused = fusedNormRun(this.layers, i, out);
+      const next = fused ? fused.out : this.layers[i].forward(out);
+      i += fused ? fused.layers : 1;
       if (out !== x && next !== out) out.dispose();
       out = next;
     }
     return out;
   }
+}
+
+/**
+ * Under noGrad, an affine-free InstanceNorm2d with the ReLU and ReflectionPad2d after it (either may be
+ * absent) runs as one fused pass (instanceNormReluPad); null where that does not apply.
+ */
+function fusedNormRun(layers: readonly Module[], i: number, x: Tensor): { out: Tensor; layers: number } | null {
+  const norm = layers[i];
+  if (!(norm instanceof InstanceNorm2d) || norm.weight || isGradEnabled() || x.device !== 'cpu' || x.dtype !== 'float32' || x.shape.length !== 4) return null;
+  let count = 1;
+  const relu = layers[i + count] instanceof ReLU;
+  if (relu) count++;
+  const padLayer = layers[i + count];
+  const pad = padLayer instanceof ReflectionPad2d && padLayer.padding < Math.min(x.shape[2], x.shape[3]) ? padLayer.padding : 0;
+  if (pad) count++;
+  return { out: instanceNormReluPad(x, { eps: norm.options.eps ?? 1e-5, relu, pad }), layers: count };
 }
