@@ -13,9 +13,13 @@ export interface Size {
   width: number;
 }
 
-/** The size as displayed (EXIF orientation applied). */
+/** The size as displayed (EXIF orientation applied), from the header: the pixels are decoded once, later, by the loader. */
 export async function orientedSize(path: string): Promise<Size> {
-  const { info } = await openImage(await readImageFile(path)).raw().toBuffer({ resolveWithObject: true });
+  const image = openImage(await readImageFile(path));
+  const { autoOrient } = await image.metadata();
+  if (autoOrient) return { height: autoOrient.height, width: autoOrient.width };
+  // A sharp without metadata().autoOrient: decode to learn the displayed size.
+  const { info } = await image.raw().toBuffer({ resolveWithObject: true });
   return { height: info.height, width: info.width };
 }
 
