@@ -21,7 +21,8 @@ import type { BenchContext, BenchOutput, Benchmark, Table } from './benchmark.js
 import { startLoadMeter } from './load.js';
 import { busyFootnotes, loadCell, MIN_SPREAD_SAMPLES, spreadCell } from './report.js';
 import { median, summarize, type Summary } from './stats.js';
-import { blasThreads, MODEL } from './train_step.js';
+import { MODEL, type ModelCase } from './model_case.js';
+import { blasThreads } from './train_step.js';
 
 /** The real loop may cost this much more per step than the in-memory one. */
 const TARGET = 0.05;
@@ -33,19 +34,10 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', ...(import.
 const demo = join(repoRoot, 'data', 'demo');
 
 /** What one process measures; pipeline_worker.ts reads it. */
-export interface PipelineCase {
+export interface PipelineCase extends ModelCase {
   size: number;
   threads: number;
-  precision: ConvolutionPrecision;
   channels: 1 | 3;
-  ngf: number;
-  ndf: number;
-  nBlocks: number;
-  learningRate: number;
-  lambdaCycle: number;
-  lambdaIdentity: number;
-  poolSize: number;
-  seed: number;
   /** The demo's day and night folders. */
   source: string;
   target: string;

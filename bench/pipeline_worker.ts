@@ -14,10 +14,10 @@
  */
 import type { ImageShape } from '../src/data/decode.js';
 import { scanInput } from '../src/data/scan.js';
-import { Rng } from '../src/data/rng.js';
 import * as E from '../src/engine/index.js';
 import { CycleGan } from '../src/model/cyclegan.js';
 import { BatchLoader, epochPairs, type Batch } from '../src/train/batches.js';
+import { buildModel } from './model_case.js';
 import { memoryBytes, serveOnce } from './once.js';
 import { KINDS, type KindId, type PipelineCase, type PipelineProcessResult, type StepSamples } from './pipeline.js';
 
@@ -55,20 +55,7 @@ await serveOnce<PipelineCase>(async (c) => {
   }
   if (warmLoader.cache.size !== source.length + target.length) throw new Error(`the cache holds ${warmLoader.cache.size} of ${source.length + target.length} images`);
 
-  const rng = new Rng(c.seed);
-  const model = new CycleGan({
-    channels: c.channels,
-    ngf: c.ngf,
-    ndf: c.ndf,
-    nBlocks: c.nBlocks,
-    gLearningRate: c.learningRate,
-    dLearningRate: c.learningRate,
-    lambdaCycle: c.lambdaCycle,
-    lambdaIdentity: c.lambdaIdentity,
-    poolSize: c.poolSize,
-    random: () => rng.next(),
-    precision: c.precision,
-  });
+  const model = buildModel(c);
 
   const prefetched = (loader: BatchLoader): (() => Promise<Batch>) => {
     const prefetcher = loader.epoch(1, pairs, steps);

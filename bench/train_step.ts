@@ -16,31 +16,19 @@ import { join } from 'node:path';
 import * as E from '../src/engine/index.js';
 import { writeSafetensors } from '../src/io/safetensors.js';
 import { toStoredMap } from '../src/io/tensor_store.js';
-import type { ConvolutionPrecision } from '../src/engine/index.js';
 import type { BenchContext, BenchOutput, Benchmark, Table } from './benchmark.js';
 import { startLoadMeter } from './load.js';
+import { MODEL, type ModelCase } from './model_case.js';
 import { busyFootnotes, loadCell, MIN_SPREAD_SAMPLES, spreadCell } from './report.js';
 import { median, summarize, type Summary } from './stats.js';
 import type { Samples } from './timing.js';
 
 /** What one process measures; bench/train_step_worker.ts and reference/train_step_bench.py read these keys. */
-export interface TrainStepCase {
+export interface TrainStepCase extends ModelCase {
   size: number;
   threads: number;
-  channels: number;
-  ngf: number;
-  ndf: number;
-  nBlocks: number;
-  learningRate: number;
-  lambdaCycle: number;
-  lambdaIdentity: number;
-  poolSize: number;
-  /** Seeds the weights (each side its own generator) and our pool. */
-  seed: number;
   /** safetensors with real_A and real_B, [1, channels, size, size] in [-1, 1]. */
   dataFile: string;
-  /** Ours only; PyTorch is float32. */
-  precision: ConvolutionPrecision;
 }
 
 /** What a process answers. */
@@ -78,8 +66,6 @@ const QUICK_PLANS: Readonly<Record<number, StepPlan>> = {
 const SIZES = [64, 128, 256];
 const THREADS = [1, 2];
 
-/** The network of every training-step benchmark (this one and pipeline.ts). */
-export const MODEL = { channels: 3, ngf: 64, ndf: 64, nBlocks: 9, learningRate: 2e-4, lambdaCycle: 10, lambdaIdentity: 0.5, poolSize: 50, seed: 1 } as const;
 
 const SIDES = [
   { id: 'fp32', label: 'ours fp32', script: 'train_step_worker.js', precision: 'float32' },

@@ -3,11 +3,10 @@
  * memory it reports is this case's alone: builds the CycleGAN, times `trainStep` on the case's
  * images and reports the process's memory. Twin of reference/train_step_bench.py.
  */
-import { Rng } from '../src/data/rng.js';
 import * as E from '../src/engine/index.js';
 import { readSafetensors } from '../src/io/safetensors.js';
 import { fromStored } from '../src/io/tensor_store.js';
-import { CycleGan } from '../src/model/cyclegan.js';
+import { buildModel } from './model_case.js';
 import { memoryBytes, serveOnce } from './once.js';
 import { sample } from './timing.js';
 import type { TrainStepCase } from './train_step.js';
@@ -24,20 +23,7 @@ await serveOnce<TrainStepCase>((c, warmup, count) => {
   const realA = image('real_A');
   const realB = image('real_B');
   const baselineRssBytes = memoryBytes('VmRSS');
-  const rng = new Rng(c.seed);
-  const model = new CycleGan({
-    channels: c.channels,
-    ngf: c.ngf,
-    ndf: c.ndf,
-    nBlocks: c.nBlocks,
-    gLearningRate: c.learningRate,
-    dLearningRate: c.learningRate,
-    lambdaCycle: c.lambdaCycle,
-    lambdaIdentity: c.lambdaIdentity,
-    poolSize: c.poolSize,
-    random: () => rng.next(),
-    precision: c.precision,
-  });
+  const model = buildModel(c);
   const samples = sample(() => void model.trainStep(realA, realB), warmup, count);
   return { ...samples, baselineRssBytes, peakRssBytes: memoryBytes('VmHWM'), allocator: E.allocatorStats() };
 });
