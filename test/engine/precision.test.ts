@@ -6,17 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.js';
 import { subpixelTranspose } from '../../src/engine/subpixel_transpose.js';
-import { assertClose } from '../helpers/assert_close.js';
-
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
+import { assertClose, relativeError } from '../helpers/assert_close.js';
 
 test('conv2d in bfloat16 matches float32 within bfloat16 precision, with gradients; transposed and image-facing convs stay float32', () => {
   E.tidy(() => {

@@ -4,16 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.js';
 import { castWeight } from '../../src/engine/weight_cast_cache.js';
-
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-}
+import { relativeError } from '../helpers/assert_close.js';
 
 test('castWeight hands back the same copy within a scope and a fresh one outside it', () => {
   E.tidy(() => {
