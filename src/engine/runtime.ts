@@ -77,12 +77,9 @@ export function copyInto(dst: Tensor, src: Tensor): void {
  */
 export function moveInto(x: Tensor, device: string): void {
   if (x.device === device) return;
-  const moved = noGrad(() => {
-    const detached = x.detach();
-    const copy = detached.to({ device });
-    detached.dispose();
-    return copy;
-  });
+  const detached = x.detach(); // the copy must be a plain tensor, not a step in x's autograd graph
+  const moved = detached.to({ device });
+  detached.dispose();
   run('set_data', [x, moved], () => native().setData(x.handle, moved.handle));
   moved.dispose();
 }

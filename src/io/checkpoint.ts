@@ -8,7 +8,7 @@ import { tidy, type Tensor } from '../engine/index.js';
 import type { Parameters } from '../config/parameters.js';
 import { CycleGan, modelNames } from '../model/cyclegan.js';
 import { ResnetGenerator, type GeneratorConfig } from '../model/resnet_generator.js';
-import { readSafetensors, writeSafetensors, type SafetensorsFile, type StoredTensor } from './safetensors.js';
+import { decodeSafetensors, readSafetensors, writeSafetensors, type SafetensorsFile, type StoredTensor } from './safetensors.js';
 import { fromStored, toStored } from './tensor_store.js';
 
 export const CHECKPOINT_FORMAT = 'cyclegan-checkpoint/1';
@@ -125,10 +125,11 @@ export function saveGenerator(path: string, net: ResnetGenerator, meta: Omit<Gen
 
 /**
  * Loads a generator from a generator file or from a full checkpoint (either direction).
- * The caller owns (and disposes) the returned network.
+ * The caller owns (and disposes) the returned network. `bytes`: the file's content when the caller has
+ * already read it (`path` then only names it in errors).
  */
-export function loadGenerator(path: string, direction: 'AtoB' | 'BtoA' = 'AtoB'): { net: ResnetGenerator; meta: GeneratorMeta } {
-  const file = readSafetensors(path);
+export function loadGenerator(path: string, direction: 'AtoB' | 'BtoA' = 'AtoB', bytes?: Uint8Array): { net: ResnetGenerator; meta: GeneratorMeta } {
+  const file = bytes ? decodeSafetensors(bytes, path) : readSafetensors(path);
   const meta = metaOf(file, path);
   let config: GeneratorConfig;
   let prefix: string;

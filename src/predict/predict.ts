@@ -35,14 +35,14 @@ export interface LoadedModel {
 
 /** Loads any supported model; an .onnx runs on onnxruntime without touching libtorch. */
 export async function loadModel(path: string, p: Readonly<Parameters>): Promise<LoadedModel> {
-  // Read once: the format is told from the bytes, and an exported model is built from the same bytes.
+  // Read once: the format is told from the bytes, and the model is built from the same bytes.
   const bytes = readModelFile(path);
   const format = detectFormatOfBytes(bytes, path);
   if (format === 'onnx') return { translator: await modelRunnerOfBytes(bytes, path, { threads: p.threads }) };
   setNumThreads(p.threads);
   checkDevice(p.device);
   if (format === 'pb') return { translator: await modelRunnerOfBytes(bytes, path, { device: p.device }) };
-  const { net, meta } = loadGenerator(path, 'AtoB');
+  const { net, meta } = loadGenerator(path, 'AtoB', bytes);
   return { translator: engineTranslator(net.to(p.device), p.device, true, convolutionPrecisionOf(p)), trainedSize: { height: meta.image_height, width: meta.image_width, channels: meta.generator.channels } };
 }
 
