@@ -8,6 +8,8 @@ import { findLibtorch, searched } from './find-libtorch.mjs';
 const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread'];
 // python3-torch: the PyTorch reference that tests and benchmarks compare against.
 const REFERENCE_PACKAGES = ['python3-torch'];
+// chromium: the real browser the dashboard tests drive through playwright-core (which downloads none).
+const BROWSER_PACKAGES = ['chromium'];
 
 function installed(pkg) {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
@@ -46,5 +48,5 @@ export function ensureLibtorch(log) {
 
 /** Makes sure the PyTorch reference (Debian's python3-torch) is there for tests and benchmarks. */
 export function ensureReference(log) {
-  if (existsSync('/usr/bin/dpkg-query')) aptInstall(REFERENCE_PACKAGES, log);
+  if (existsSync('/usr/bin/dpkg-query')) aptInstall([...REFERENCE_PACKAGES, ...BROWSER_PACKAGES], log);
 }

@@ -14,6 +14,7 @@ import { createRenderer } from './render.js';
 import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
+import { runUi, takeUiOption, withDashboard } from './ui_command.js';
 import { USAGE } from './usage.js';
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -58,8 +59,9 @@ async function main(argv: string[]): Promise<number> {
       const source = takeString(args, 'source', true, 'the folder (or manifest) of source-domain images X');
       const target = takeString(args, 'target', true, 'the folder (or manifest) of target-domain images Y');
       const out = takeString(args, 'out', true, 'the output folder');
+      const ui = takeUiOption(args);
       const parameters = resolveParameters(userParameters(args));
-      const result = await train({ source, target, out, parameters, ...common });
+      const result = await withDashboard(ui, out, () => train({ source, target, out, parameters, ...common }));
       render.flush();
       return result.completed ? 0 : 130;
     }
@@ -93,6 +95,8 @@ async function main(argv: string[]): Promise<number> {
       return runValidate(args, render);
     case 'export':
       return runExport(args);
+    case 'ui':
+      return runUi(args);
     case 'demo':
       return runDemo({ out: takeString(args, 'out'), quick: takeBoolean(args, 'quick'), ...common });
     case 'help':

@@ -12,6 +12,7 @@ Usage:
   cyclegan validate DIR [--out REPORT.json]
   cyclegan export  MODEL --format pb|onnx [--direction AtoB|BtoA] [--out FILE]
   cyclegan demo    [--out DIR] [--quick]
+  cyclegan ui      OUT [OUT2 ...] [--port N] [--host H]    (train --ui [PORT] serves it while training)
 
 X and Y are folders of images (dir/*.jpg) or of class folders (dir/<class>/*.jpg), or manifest files.
 MODEL is a checkpoint (.safetensors), an .onnx or a frozen .pb (told apart by content).

@@ -23,6 +23,7 @@ import { saveModelFiles } from './save_model.js';
 import { loadSamples, pickSampleFiles, writeSamples } from './samples.js';
 import { learningRateFactor } from './schedule.js';
 import { derivedRng, streams } from './seeds.js';
+import { updateRunReport } from '../ui/report.js';
 
 export interface TrainOptions {
   source: string;
@@ -155,6 +156,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         const files = await saveModelFiles(model, p, epoch, folder);
         saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch, 0, globalStep, poolRng, model));
         emit({ type: 'saved', epoch, files: [...files, folder.latestCheckpoint] });
+        updateRunReport(folder.root, emit);
       }
       if (o.signal?.aborted && !last) {
         emit({ type: 'interrupted', epoch: epoch + 1, stepInEpoch: 0, checkpoint: folder.latestCheckpoint });
@@ -163,6 +165,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     }
 
     const entries = await generateTranslations({ files: source.usable, translator: engineTranslator(model.netG_A, p.device, false, convolutionPrecisionOf(p)), parameters: p, folder, onEvent: emit });
+    updateRunReport(folder.root, emit);
     emit({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
     return { folder, completed: true, epoch: p.max_epoch, generated: entries.length };
   } finally {
