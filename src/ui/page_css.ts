@@ -36,6 +36,7 @@ ul.rejected { font-size: 13px; margin: 4px 0; padding-left: 18px; }
 .drop { display: block; border: 2px dashed #bbb; border-radius: 6px; padding: 18px; text-align: center; color: #666; cursor: pointer; font-size: 14px; }
 .drop.over { border-color: #1f77b4; background: #eef5fb; }
 .drop input { display: block; margin: 8px auto 0; }
+.translate-status { font-size: 13px; color: #444; }
 .translate-result { display: flex; gap: 12px; flex-wrap: wrap; }
 .translate-result figure { margin: 0; }
 .translate-result canvas { width: 192px; image-rendering: pixelated; border: 1px solid #ddd; }

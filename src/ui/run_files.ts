@@ -52,10 +52,15 @@ function readValidation(root: string): Record<string, unknown> | null {
   return domains && typeof domains === 'object' && !Array.isArray(domains) ? (domains as Record<string, unknown>) : null;
 }
 
+/** Names the server would serve: a symlink out of the folder is not listed either. */
+function servedNames(root: string, folder: ServedFolder): string[] {
+  return listNames(root, folder).filter((name) => resolveServedFile(root, folder, name) !== null);
+}
+
 export function readRunFiles(root: string): RunFiles {
   return {
-    samples: listNames(root, 'samples').sort(),
-    models: listNames(root, 'model').sort(byEpochNumber),
+    samples: servedNames(root, 'samples').sort(),
+    models: servedNames(root, 'model').sort(byEpochNumber),
     params: readParams(root),
     validation: readValidation(root),
   };
