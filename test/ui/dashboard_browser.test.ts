@@ -14,7 +14,7 @@ import { startDashboard, type Dashboard } from '../../src/ui/server.js';
 import { launchChromium, screenshotPath } from '../helpers/browser.js';
 import { fixtures, tinyParameters } from '../helpers/fixtures.js';
 import { repoRoot, tempDir } from '../helpers/reference.js';
-import { stepLine } from '../helpers/run_fixture.js';
+import { stepLine, writeRunFixture } from '../helpers/run_fixture.js';
 
 const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 const LOSSES = ['D_A', 'G_A', 'cycle_A', 'idt_A', 'D_B', 'G_B', 'cycle_B', 'idt_B'];
@@ -121,6 +121,15 @@ describe('dashboard in chromium', () => {
     }, x);
     assert.deepEqual(values, losses);
     assert.match((await page.textContent('#status')) ?? '', /epoch 3 \/ 3/);
+    // a metrics line (any numeric fields) gets a chart per field
+    appendFileSync(log, `${JSON.stringify({ type: 'metrics', epoch: 2, fid: 12.5, kid: { AtoB: 0.25 }, label: 'text is ignored' })}\n`);
+    await page.waitForFunction(() => !document.getElementById('metrics')?.hidden, null, { timeout: 2000 });
+    const metrics = await page.evaluate(() => {
+      const views = (window as unknown as { cyclegan: { charts: { metrics: Map<string, { chart: { data: (number | null)[][] } }> } } }).cyclegan.charts.metrics;
+      return Object.fromEntries([...views].map(([key, view]) => [key, [view.chart.data[0], view.chart.data[1]]]));
+    });
+    assert.deepEqual(metrics, { fid: [[2], [12.5]], 'kid.AtoB': [[2], [0.25]] });
+    assert.doesNotMatch((await page.textContent('.run-status')) ?? '', /unreadable/, 'neither an unknown event type nor a line completed later counts as unreadable');
     assert.deepEqual(pageErrors, []);
     console.log(`appended line plotted after ${ms} ms`);
   });
@@ -165,6 +174,26 @@ describe('dashboard in chromium', () => {
     const path = screenshotPath('dashboard.png');
     await page.screenshot({ path, fullPage: true });
     console.log(`screenshot of the live page: ${path}`);
+  });
+
+  test('several runs are overlaid: each loss once per run', async () => {
+    const other = join(tempDir(), 'other');
+    await writeRunFixture(other, 3);
+    const both = await startDashboard({ folders: [out, other] });
+    const overlay = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    try {
+      await overlay.goto(both.url);
+      await overlay.waitForFunction(() => (window as unknown as { cyclegan?: { charts?: { losses?: { chart?: unknown } } } }).cyclegan?.charts?.losses?.chart);
+      const counts = await plotted(overlay);
+      assert.equal(counts['G_A · other'], 12);
+      assert.ok(counts['G_A · run'] >= 10);
+      assert.equal(Object.keys(counts).length, 16);
+      assert.equal(await overlay.locator('.run-status').count(), 2);
+      assert.equal(await overlay.locator('.samples').count(), 2);
+    } finally {
+      await overlay.close();
+      await both.close();
+    }
   });
 
   test('report.html opened from file:// shows the curves and the samples', async () => {

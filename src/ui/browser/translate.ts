@@ -79,7 +79,7 @@ export class TranslatePanel {
     this.runs = runs;
     const choices = runs.flatMap((run, r) => run.files.models.map((name) => ({ run: r, name, label: runs.length > 1 ? `${run.name} / ${name}` : name })));
     const key = (c: Choice) => `${c.run}/${c.name}`;
-    if (choices.map(key).join('|') === this.choices.map(key).join('|')) return;
+    if (this.select.options.length > 0 && choices.map(key).join('|') === this.choices.map(key).join('|')) return;
     const previous = this.select.value;
     this.choices = choices;
     // the newest model of the first run that has one: its list is sorted oldest epoch first

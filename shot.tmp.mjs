@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core';
+const [url, outPath, width = '1400'] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const page = await browser.newPage({ viewport: { width: Number(width), height: 900 } });
+page.on('pageerror', (e) => console.log('pageerror:', e.message));
+page.on('console', (m) => console.log('console:', m.text()));
+await page.goto(url);
+await page.waitForTimeout(2500);
+await page.screenshot({ path: outPath, fullPage: process.argv.includes('--full') });
+await browser.close();
