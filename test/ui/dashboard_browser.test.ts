@@ -176,6 +176,17 @@ describe('dashboard in chromium', () => {
     console.log(`screenshot of the live page: ${path}`);
   });
 
+  test('the page reconnects by itself when the server comes back, and rebuilds from the folder', async () => {
+    const { port, token } = dashboard;
+    await dashboard.close();
+    await page.waitForSelector('#connection[data-state=lost]', { timeout: 5000 });
+    dashboard = await startDashboard({ folders: [out], port, token });
+    await page.waitForSelector('#connection[data-state=live]', { timeout: 10000 });
+    const logged = readFileSync(join(out, 'logs', 'train.jsonl'), 'utf8').trim().split('\n').filter((l) => l.includes('"type":"step"')).length;
+    const counts = await plotted(page);
+    for (const n of LOSSES) assert.equal(counts[n], logged, n);
+  });
+
   test('several runs are overlaid: each loss once per run', async () => {
     const other = join(tempDir(), 'other');
     await writeRunFixture(other, 3);
