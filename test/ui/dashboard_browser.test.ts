@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { Browser, Page } from 'playwright-core';
@@ -225,6 +225,10 @@ describe('dashboard in chromium', () => {
     await report.locator('.sample-slider').fill('0');
     await report.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.samples img')].every((img) => img.dataset.name?.startsWith('0000_') && img.complete && img.naturalWidth > 0));
     await report.locator('.sample-slider').fill('1');
+    await report.locator('.every-epoch').check();
+    await report.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.samples img')].every((img) => img.complete && img.naturalWidth > 0));
+    assert.deepEqual(await report.locator('.sample-label').allTextContents(), ['epoch 2', 'epoch 1'], 'every epoch, newest first');
+    assert.equal(await report.locator('.samples img').count(), readdirSync(join(out, 'samples')).length);
     assert.match((await report.textContent('#params')) ?? '', /n_blocks/);
     assert.match((await report.textContent('#validation')) ?? '', /broken_empty\.jpg/);
     assert.match((await report.textContent('#translate')) ?? '', /cyclegan ui OUT/);
