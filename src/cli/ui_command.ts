@@ -5,7 +5,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
-import { startDashboard, type Dashboard } from '../ui/server.js';
+import { startDashboard, type Dashboard, type DashboardOptions } from '../ui/server.js';
+import { startDashboardThread } from '../ui/server_worker.js';
 import { takeString, type ParsedArgs } from './args.js';
 
 /** The port when none is given: fixed, so that an SSH tunnel set up once keeps working. */
@@ -21,8 +22,8 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-async function announce(options: { folders: string[]; port: number; host?: string }): Promise<Dashboard> {
-  const dashboard = await startDashboard(options);
+async function announce(options: DashboardOptions, start = startDashboard): Promise<Dashboard> {
+  const dashboard = await start(options);
   process.stdout.write(`${dashboard.url}\n`);
   if (!isLoopback(dashboard.host)) {
     process.stderr.write(
@@ -62,7 +63,8 @@ export function takeUiOption(args: ParsedArgs): number | null {
 export async function withDashboard<T>(port: number | null, out: string, work: () => Promise<T>): Promise<T> {
   if (port === null) return work();
   mkdirSync(out, { recursive: true });
-  const dashboard = await announce({ folders: [out], port });
+  // on its own thread: training steps hold the main thread for seconds at a time
+  const dashboard = await announce({ folders: [out], port }, startDashboardThread);
   try {
     return await work();
   } finally {
