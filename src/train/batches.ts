@@ -25,15 +25,18 @@ export interface Batch {
 export type EpochPairs = readonly (readonly [ScannedFile, ScannedFile])[];
 
 /**
- * An epoch visits max(|X|, |Y|) items: a shuffled pass over the larger domain; the smaller one is
- * drawn at random (with replacement).
+ * An epoch visits max(|X|, |Y|) items, as the reference's UnalignedDataset with serial_batches false:
+ * the items in a new shuffled order each epoch, item i taking source image order[i] mod |X| (each
+ * source image once per epoch when X is the larger domain), and its target image drawn at random
+ * with replacement, independently of the source. So a source image meets other targets from epoch
+ * to epoch; pairing by the shuffled index alone would pair the same two images every epoch when the
+ * domains are the same size (the discriminators then see fixed real/fake combinations).
  */
 export function epochPairs(seed: number, epoch: number, source: readonly ScannedFile[], target: readonly ScannedFile[]): EpochPairs {
   const itemsPerEpoch = Math.max(source.length, target.length);
   const orderRng = derivedRng(seed, streams.order, epoch);
   const order = orderRng.shuffle(Array.from({ length: itemsPerEpoch }, (_, i) => i));
-  const pick = (files: readonly ScannedFile[], i: number): ScannedFile => (files.length === itemsPerEpoch ? files[order[i]] : files[orderRng.int(files.length)]);
-  return order.map((_, i) => [pick(source, i), pick(target, i)] as const);
+  return order.map((index) => [source[index % source.length]!, target[orderRng.int(target.length)]!] as const);
 }
 
 export interface BatchLoaderOptions {
