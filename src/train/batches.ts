@@ -7,7 +7,7 @@
  * Every random draw comes from the run's seed plus where it happens (epoch, step, item), so a run
  * resumed at any step loads exactly the batches an uninterrupted one would.
  */
-import { loadTrainingImage, type ImageShape } from '../data/decode.js';
+import { loadTrainingImage, type CropMode, type ImageShape } from '../data/decode.js';
 import { DecodedImageCache } from '../data/decoded_cache.js';
 import { Prefetcher } from '../data/prefetch.js';
 import type { ScannedFile } from '../data/scan.js';
@@ -41,8 +41,10 @@ export function epochPairs(seed: number, epoch: number, source: readonly Scanned
 
 export interface BatchLoaderOptions {
   shape: ImageShape;
-  /** The load_scale parameter: resize to this times the image size before the random crop. */
+  /** The load_scale parameter: room for the random crop, this times the image size. */
   loadScale: number;
+  /** The preprocess parameter: how that room is made; default resize_and_crop. */
+  cropMode?: CropMode;
   /** The flip parameter: random horizontal flips. */
   flip: boolean;
   /** The run's seed, from which every crop and flip is derived. */
@@ -105,9 +107,9 @@ export class BatchLoader {
 
   /** The training view of one image, or the warning to give when it failed to load. */
   private async loadItem(file: ScannedFile, stream: number, epoch: number, step: number, k: number): Promise<Float32Array | string> {
-    const { shape, loadScale, flip, seed } = this.o;
+    const { shape, loadScale, cropMode, flip, seed } = this.o;
     try {
-      return await loadTrainingImage(file.path, { ...shape, loadScale, flip }, derivedRng(seed, stream, epoch, step, k), this.cache.decode);
+      return await loadTrainingImage(file.path, { ...shape, loadScale, cropMode, flip }, derivedRng(seed, stream, epoch, step, k), this.cache.decode);
     } catch (error) {
       return `skipped ${file.path}: ${(error as Error).message}`;
     }
