@@ -15,6 +15,7 @@ import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
 import { USAGE } from './usage.js';
+import { installStopSignals } from './stop_signals.js';
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
@@ -44,13 +45,9 @@ async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const render = createRenderer();
   const controller = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
+  const stop = installStopSignals(controller, (text) => {
     render.flush();
-    process.stderr.write('stopping after this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
-    controller.abort();
+    process.stderr.write(`${text}\n`);
   });
   const common = { onEvent: render, signal: controller.signal };
   switch (args.command) {
@@ -61,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
       const parameters = resolveParameters(userParameters(args));
       const result = await train({ source, target, out, parameters, ...common });
       render.flush();
-      return result.completed ? 0 : 130;
+      return result.completed ? 0 : stop.exitCode;
     }
     case 'predict': {
       const source = takeString(args, 'source', true, 'the folder (or manifest) of images to translate');
@@ -87,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
       if (!target) throw new ConfigError('Missing --target: training (predict false) needs the folder of target-domain images Y');
       const result = await train({ source, target, out, parameters, ...common });
       render.flush();
-      return result.completed ? 0 : 130;
+      return result.completed ? 0 : stop.exitCode;
     }
     case 'validate':
       return runValidate(args, render);

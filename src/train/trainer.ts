@@ -5,6 +5,7 @@
  * from which the same command continues to the same result as an uninterrupted run.
  */
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { setImmediate as nextEventLoopTurn } from 'node:timers/promises';
 import { ConfigError } from '../errors.js';
 import { checkDevice, manualSeed, setNumThreads, tensor, tidy } from '../engine/index.js';
 import type { Parameters } from '../config/parameters.js';
@@ -141,6 +142,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
             emit(event);
           }
         }
+        // Batches served from the decoded cache resolve without a trip through the event loop: without this turn a
+        // signal handler (Ctrl-C, SIGTERM) would only run at the end of the epoch.
+        await nextEventLoopTurn();
         if (o.signal?.aborted && step + 1 < stepsPerEpoch) {
           saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch - 1, step + 1, globalStep, poolRng, model));
           emit({ type: 'interrupted', epoch, stepInEpoch: step + 1, checkpoint: folder.latestCheckpoint });
