@@ -60,10 +60,10 @@ export async function predict(o: PredictOptions): Promise<{ generated: number; o
       image_width: size && !explicit.has('image_width') ? size.width : o.parameters.image_width,
       image_channel: (size && !explicit.has('image_channel') ? size.channels : o.parameters.image_channel) as 1 | 3,
     };
-    const source = await prepareDomain('source', o.source, p.do_validation, o.onEvent);
     // Locked like a training run: predicting into a folder being trained (or predicted into) is refused.
     const { folder, lock } = openRunFolder(o.out, 'predict', o.onEvent ?? (() => {}));
     try {
+      const source = await prepareDomain('source', o.source, p.do_validation, o.onEvent);
       writeDomainReport(folder.root, [source]);
       const failures = new UseFailures();
       const entries = await generateTranslations({ files: source.usable, translator: model.translator, parameters: p, folder, keepSize: o.keepSize, onEvent: o.onEvent, onSkip: (path, reason) => failures.record(path, reason) });
