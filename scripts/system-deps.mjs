@@ -10,6 +10,8 @@ const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread'];
 const REFERENCE_PACKAGES = ['python3-torch'];
 // chromium: the real browser the dashboard tests drive through playwright-core (which downloads none).
 const BROWSER_PACKAGES = ['chromium'];
+// The quality-parity benchmark: its data is cut from marble-qt-data's NASA maps; the reference's loop reads images with PIL.
+const BENCH_PACKAGES = ['marble-qt-data', 'python3-pil'];
 
 function installed(pkg) {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
@@ -49,4 +51,9 @@ export function ensureLibtorch(log) {
 /** Makes sure the PyTorch reference (Debian's python3-torch) is there for tests and benchmarks. */
 export function ensureReference(log) {
   if (existsSync('/usr/bin/dpkg-query')) aptInstall([...REFERENCE_PACKAGES, ...BROWSER_PACKAGES], log);
+}
+
+/** What `npm run bench` needs beyond the reference: the data source and PIL of the quality-parity benchmark. */
+export function ensureBench(log) {
+  if (existsSync('/usr/bin/dpkg-query')) aptInstall(BENCH_PACKAGES, log);
 }

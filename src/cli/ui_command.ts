@@ -34,15 +34,16 @@ async function announce(options: DashboardOptions, start = startDashboard): Prom
   return dashboard;
 }
 
-export async function runUi(args: ParsedArgs): Promise<number> {
+/** `stop`: the training commands' signal handlers, which this command replaces with its own. */
+export async function runUi(args: ParsedArgs, stop?: { dispose(): void }): Promise<number> {
   const port = takeString(args, 'port');
   const host = takeString(args, 'host');
   const unknown = [...args.flags.keys()];
   if (unknown.length) throw new ConfigError(`Unknown option --${unknown[0]} for cyclegan ui. Expected: cyclegan ui OUT [OUT2 ...] [--port N] [--host H]`);
   const dashboard = await announce({ folders: args.positional, port: port === undefined ? DEFAULT_UI_PORT : parsePort(port, '--port'), host });
-  // Nothing to checkpoint here: Ctrl-C (or a stop signal) just closes the server. The training
-  // command's handler, installed for every command, would announce a checkpoint; it is replaced.
-  process.removeAllListeners('SIGINT');
+  // Nothing to checkpoint here: Ctrl-C (or SIGTERM) just closes the server. The training commands'
+  // handlers, installed for every command, would announce a checkpoint; they are replaced.
+  stop?.dispose();
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -47,6 +47,15 @@ function trainWithUi(out: string): Promise<{ firstLine: string; withToken: numbe
   });
 }
 
+/** The step events of the run's log (it holds other events too: start, epoch, saved, done). */
+function stepLines(out: string): Record<string, unknown>[] {
+  return readFileSync(join(out, 'logs', 'train.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.type === 'step');
+}
+
 /** Per series label of the losses chart: how many points it has. */
 function plotted(page: Page): Promise<Record<string, number>> {
   return page.evaluate(() => {
@@ -93,7 +102,7 @@ describe('dashboard in chromium', () => {
   });
 
   test('every loss has a point for every logged step', async () => {
-    const logged = readFileSync(join(out, 'logs', 'train.jsonl'), 'utf8').trim().split('\n').length;
+    const logged = stepLines(out).length;
     assert.ok(logged >= 10);
     assert.deepEqual(await plotted(page), Object.fromEntries(LOSSES.map((n) => [n, logged])));
     const status = await page.textContent('#status');
@@ -102,7 +111,7 @@ describe('dashboard in chromium', () => {
 
   test('a line appended to train.jsonl shows up in the plot within 2 s; partial and unknown lines do no harm', async () => {
     const log = join(out, 'logs', 'train.jsonl');
-    const spe = JSON.parse(readFileSync(log, 'utf8').trim().split('\n')[0]).stepsPerEpoch as number;
+    const spe = stepLines(out)[0].stepsPerEpoch as number;
     const losses = Object.fromEntries(LOSSES.map((n, i) => [n, Number((0.5 + i / 100).toFixed(2))]));
     const line = stepLine(3, 1, spe, 3, losses);
     appendFileSync(log, `${JSON.stringify({ type: 'from-a-newer-version', value: 1 })}\n${line.slice(0, 40)}`);
@@ -182,7 +191,7 @@ describe('dashboard in chromium', () => {
     await page.waitForSelector('#connection[data-state=lost]', { timeout: 5000 });
     dashboard = await startDashboard({ folders: [out], port, token });
     await page.waitForSelector('#connection[data-state=live]', { timeout: 10000 });
-    const logged = readFileSync(join(out, 'logs', 'train.jsonl'), 'utf8').trim().split('\n').filter((l) => l.includes('"type":"step"')).length;
+    const logged = stepLines(out).length;
     const counts = await plotted(page);
     for (const n of LOSSES) assert.equal(counts[n], logged, n);
   });
