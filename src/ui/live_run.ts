@@ -7,13 +7,14 @@ import { basename } from 'node:path';
 import { LogTail } from './log_tail.js';
 import { readRunFiles, runFilesSignature } from './run_files.js';
 import { appendSteps, parseLogLines } from './shared/log_lines.js';
-import type { MetricsRow, RunFiles, RunSnapshot, StepRow, WireMessage } from './shared/wire.js';
+import type { MetricsRow, RunFiles, RunSnapshot, RunState, StepRow, WireMessage } from './shared/wire.js';
 
 export class LiveRun {
   readonly name: string;
   private steps: StepRow[] = [];
   private metrics: MetricsRow[] = [];
   private badLines = 0;
+  private state: RunState | null = null;
   private files: RunFiles;
   private signature: string;
   private tail: LogTail;
@@ -38,6 +39,7 @@ export class LiveRun {
         this.steps = [];
         this.metrics = [];
         this.badLines = 0;
+        this.state = null;
         this.onMessage(null);
       },
     });
@@ -63,7 +65,7 @@ export class LiveRun {
   }
 
   snapshot(): RunSnapshot {
-    return { name: this.name, path: this.root, steps: [...this.steps], metrics: [...this.metrics], badLines: this.badLines, files: this.files };
+    return { name: this.name, path: this.root, steps: [...this.steps], metrics: [...this.metrics], badLines: this.badLines, state: this.state, files: this.files };
   }
 
   private addLines(lines: string[]): void {
@@ -72,8 +74,9 @@ export class LiveRun {
     appendSteps(this.steps, parsed.steps);
     this.metrics.push(...parsed.metrics);
     this.badLines += parsed.badLines;
-    if (parsed.steps.length || parsed.metrics.length || parsed.badLines) {
-      this.onMessage({ type: 'append', run: this.index, steps: parsed.steps, metrics: parsed.metrics, badLines: parsed.badLines });
+    this.state = parsed.state ?? this.state;
+    if (parsed.steps.length || parsed.metrics.length || parsed.badLines || parsed.state) {
+      this.onMessage({ type: 'append', run: this.index, steps: parsed.steps, metrics: parsed.metrics, badLines: parsed.badLines, state: parsed.state });
     }
   }
 

@@ -43,6 +43,15 @@ describe('parseLogLines', () => {
     assert.equal(badLines, 6);
   });
 
+  test('the last start, interrupted or done line tells whether the run is going, stopped or over', () => {
+    const start = JSON.stringify({ time: 't0', type: 'start', startEpoch: 1, maxEpoch: 4, stepsPerEpoch: 8, resumed: false });
+    const stopped = JSON.stringify({ time: 't1', type: 'interrupted', epoch: 1, stepInEpoch: 3, checkpoint: 'x' });
+    assert.deepEqual(parseLogLines([start, stepLine(1, 1, 1)]).state, { type: 'start', time: 't0' });
+    assert.deepEqual(parseLogLines([start, stepLine(1, 1, 1), stopped]).state, { type: 'interrupted', time: 't1' });
+    assert.deepEqual(parseLogLines([stopped, start.replace('t0', 't2')]).state, { type: 'start', time: 't2' });
+    assert.equal(parseLogLines([stepLine(1, 1, 1)]).state, null);
+  });
+
   test('fields of the wrong type become null (losses keep only finite numbers)', () => {
     const row = parseLogLines([stepLine(1, 4, 4, { lrG: 'fast', secondsPerStep: null, losses: { D_A: 1, G_A: 'NaN', cycle_A: [1] }, time: 5 })]).steps[0];
     assert.equal(row.lrG, null);

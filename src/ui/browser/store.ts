@@ -28,6 +28,7 @@ export class RunStore {
         appendSteps(run.steps, message.steps);
         run.metrics.push(...message.metrics);
         run.badLines += message.badLines;
+        run.state = message.state ?? run.state;
         return this.notify('rows', message.run);
       }
       case 'files': {

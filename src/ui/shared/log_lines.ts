@@ -3,12 +3,14 @@
  * so every line is untrusted: a line that is not a JSON object counts as bad, an event type we do not
  * know is skipped, a field of the wrong type becomes null. Shared by the server and the browser.
  */
-import type { MetricsRow, StepRow } from './wire.js';
+import type { MetricsRow, RunState, StepRow } from './wire.js';
 
 export interface ParsedLines {
   steps: StepRow[];
   metrics: MetricsRow[];
   badLines: number;
+  /** The last start, interrupted or done line among these, if any. */
+  state: RunState | null;
 }
 
 const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -69,7 +71,7 @@ function metricsRow(e: Record<string, unknown>, lastX: number | null): MetricsRo
 
 /** Parses complete lines (without their newline). `lastX` places metrics lines that name no epoch. */
 export function parseLogLines(lines: readonly string[], lastX: number | null = null): ParsedLines {
-  const out: ParsedLines = { steps: [], metrics: [], badLines: 0 };
+  const out: ParsedLines = { steps: [], metrics: [], badLines: 0, state: null };
   let x = lastX;
   for (const line of lines) {
     if (line.trim() === '') continue;
@@ -92,6 +94,7 @@ export function parseLogLines(lines: readonly string[], lastX: number | null = n
         x = row.x;
       } else out.badLines++;
     } else if (e.type === 'metrics') out.metrics.push(metricsRow(e, x));
+    else if (e.type === 'start' || e.type === 'interrupted' || e.type === 'done') out.state = { type: e.type, time: typeof e.time === 'string' ? e.time : null };
     // any other type is another writer's event: not ours to plot
   }
   return out;

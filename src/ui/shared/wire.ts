@@ -29,6 +29,12 @@ export interface MetricsRow {
   time: string | null;
 }
 
+/** The last start, interrupted or done line of the log: whether the run is going, stopped or over. */
+export interface RunState {
+  type: 'start' | 'interrupted' | 'done';
+  time: string | null;
+}
+
 export interface ParamsInfo {
   parameters: Record<string, unknown>;
   /** Names of the parameters that differ from their defaults. */
@@ -53,11 +59,12 @@ export interface RunSnapshot {
   metrics: MetricsRow[];
   /** Lines of train.jsonl that were not JSON objects (a partial last line is not counted: it is waited for). */
   badLines: number;
+  state: RunState | null;
   files: RunFiles;
 }
 
 /** The Server-Sent Events the live page receives; report.html embeds one `snapshot`. */
 export type WireMessage =
   | { type: 'snapshot'; runs: RunSnapshot[]; generatedAt: string }
-  | { type: 'append'; run: number; steps: StepRow[]; metrics: MetricsRow[]; badLines: number }
+  | { type: 'append'; run: number; steps: StepRow[]; metrics: MetricsRow[]; badLines: number; state: RunState | null }
   | { type: 'files'; run: number; files: RunFiles };
