@@ -1,16 +1,14 @@
 /** `cyclegan validate DIR [--out REPORT.json]`: the validation report alone. */
 import { resolve } from 'node:path';
-import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
 import { scanInput } from '../data/scan.js';
 import { validateFiles } from '../data/validate.js';
-import { takeString, type ParsedArgs } from './args.js';
+import { optionValue, type CommandLine } from './command_line.js';
 import type { Renderer } from './render.js';
 
-export async function runValidate(args: ParsedArgs, render: Renderer): Promise<number> {
-  const dir = args.positional[0];
-  if (!dir) throw new ConfigError('Missing the folder to validate: cyclegan validate DIR [--out REPORT.json]');
-  const out = takeString(args, 'out');
+export async function runValidate(args: CommandLine, render: Renderer): Promise<number> {
+  const dir = args.positionals[0];
+  const out = optionValue(args, 'out');
   const listing = await scanInput(dir);
   const result = await validateFiles(listing.files);
   const rejected = result.rejected.map((r) => ({ path: r.path, reason: r.reason }));
