@@ -48,6 +48,9 @@ function terminalWidth(): number {
   return Math.min(process.stdout.columns ?? 100, 120);
 }
 
+/** One renderer for the process, so an error can clear the progress line before it is printed. */
+const render = createRenderer();
+
 async function main(argv: string[]): Promise<number> {
   const [name = 'help', ...rest] = argv;
   if (name === '--version' || name === '-v' || name === '-V') {
@@ -70,7 +73,6 @@ async function main(argv: string[]): Promise<number> {
   }
   const args = parseCommandLine(command, rest);
   const required = (option: string) => optionValue(args, option)!;
-  const render = createRenderer();
   const controller = new AbortController();
   let interrupts = 0;
   process.on('SIGINT', () => {
@@ -85,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
     case 'train': {
       const [source, target, out] = [required('source'), required('target'), required('out')];
       const parameters = resolveParameters(userParameters(args));
+      render.setRun(parameters);
       const result = await train({ source, target, out, parameters, ...common });
       render.flush();
       return result.completed ? 0 : 130;
@@ -108,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (!target) throw new ConfigError('Missing --target: training (predict false) needs the folder of target-domain images Y');
+      render.setRun(parameters);
       const result = await train({ source, target, out, parameters, ...common });
       render.flush();
       return result.completed ? 0 : 130;
@@ -132,6 +136,7 @@ function unknownCommand(name: string): ConfigError {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    render.flush();
     if (error instanceof CycleGanError) {
       process.stderr.write(`cyclegan: ${error.message}\n`);
       process.exit(error instanceof ConfigError ? 2 : 1);

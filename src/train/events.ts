@@ -23,6 +23,8 @@ export type RunEvent =
       imagesPerSecond: number;
       etaSeconds: number;
     }
+  /** After every training step (`step` comes every log_frequency steps, with timing): moves a terminal progress bar. */
+  | { type: 'tick'; epoch: number; maxEpoch: number; step: number; stepsPerEpoch: number; secondsPerStep: number; lrG: number; losses: Losses }
   | { type: 'epoch'; epoch: number; maxEpoch: number; seconds: number; meanLosses: Losses }
   | { type: 'saved'; epoch: number; files: string[] }
   | { type: 'interrupted'; epoch: number; stepInEpoch: number; checkpoint: string }

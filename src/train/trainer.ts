@@ -120,6 +120,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           for (const n of lossNames) sums[n] += losses[n];
           counted++;
           globalStep++;
+          emit({ type: 'tick', epoch, maxEpoch: p.max_epoch, step: step + 1, stepsPerEpoch, secondsPerStep: timing.seconds / timing.steps, lrG: model.optimizerG.lr, losses });
           if (globalStep % p.log_frequency === 0) {
             const perStep = timing.seconds / timing.steps;
             const stepsLeft = stepsPerEpoch - step - 1 + (p.max_epoch - epoch) * stepsPerEpoch;
