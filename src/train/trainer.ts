@@ -20,7 +20,7 @@ import { prepareDomain, writeDomainReport } from './domain.js';
 import { writeRunParameters, reconcileResumedParameters } from './run_parameters.js';
 import { runFolder, type RunFolder } from './run_folder.js';
 import { saveModelFiles } from './save_model.js';
-import { loadSamples, pickSampleFiles, writeSamples } from './samples.js';
+import { loadSamples, writeSamples } from './samples.js';
 import { learningRateFactor } from './schedule.js';
 import { derivedRng, streams } from './seeds.js';
 
@@ -85,7 +85,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     if (progress && checkpointFile) restoreCheckpoint(model, checkpointFile, progress, folder.latestCheckpoint);
 
     const shape = { channels: p.image_channel, height: p.image_height, width: p.image_width };
-    const sampleSources = await loadSamples(pickSampleFiles(source.usable), shape);
+    const sampleSources = await loadSamples(source.usable, shape, target.usable);
     const itemsPerEpoch = Math.max(source.usable.length, target.usable.length);
     const stepsPerEpoch = Math.ceil(itemsPerEpoch / p.batch_size);
     // A checkpoint records completed epochs plus steps done in the next one; training continues right there.
