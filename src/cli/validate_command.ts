@@ -1,8 +1,8 @@
-/** `cyclegan validate DIR [--out REPORT.json]`: the validation report alone. */
+/** `cyclegan validate DIR [--out REPORT.json]`: the validation report alone, in the schema of a run's validation_report.json. */
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic_write.js';
 import { scanInput } from '../data/scan.js';
-import { validateFiles } from '../data/validate.js';
+import { validateFiles, validationReportText } from '../data/validate.js';
 import { optionValue, type CommandLine } from './command_line.js';
 import type { Renderer } from './render.js';
 
@@ -13,8 +13,9 @@ export async function runValidate(args: CommandLine, render: Renderer): Promise<
   const result = await validateFiles(listing.files);
   const rejected = result.rejected.map((r) => ({ path: r.path, reason: r.reason }));
   render({ type: 'validation', domain: resolve(dir), total: listing.files.length, usable: result.usable.length, rejected });
-  const report = { input: listing.path, layout: listing.layout, classes: listing.classes, files: listing.files.length, usable: result.usable.length, rejected };
-  if (out) writeFileAtomic(out, JSON.stringify(report, null, 2) + '\n');
-  else process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  // The one domain is named "input"; a run names its domains "source" and "target".
+  const report = validationReportText({ input: { input: listing.path, result } });
+  if (out) writeFileAtomic(out, report);
+  else process.stdout.write(report);
   return result.usable.length > 0 ? 0 : 1;
 }

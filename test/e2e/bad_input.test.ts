@@ -76,5 +76,5 @@ test('cyclegan validate prints the report and fails when nothing is usable', () 
   const ok = spawnSync(process.execPath, [cli, 'validate', fixtures.flat], { encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stderr);
   const report = JSON.parse(ok.stdout);
-  assert.ok(report.usable > 0 && report.rejected.length >= 3);
+  assert.ok(report.domains.input.usable > 0 && report.domains.input.rejected.length >= 3);
 });

@@ -16,7 +16,8 @@ import { predict } from '../../src/predict/predict.js';
 import type { RunEvent } from '../../src/train/events.js';
 import { train } from '../../src/train/trainer.js';
 import { fixtures, tinyParameters } from '../helpers/fixtures.js';
-import { tempDir } from '../helpers/reference.js';
+import { repoRoot, tempDir } from '../helpers/reference.js';
+import { spawnSync } from 'node:child_process';
 
 async function pixels(path: string): Promise<Buffer> {
   return (await sharp(path).raw().toBuffer({ resolveWithObject: true })).data;
@@ -75,6 +76,15 @@ describe('train on a single-level source folder', () => {
     let dark = 0;
     for (let y = strip; y < strip + 18; y++) for (let x = 4; x < 132; x++) if (sheet.data[(y * sheet.info.width + x) * 3] < 100) dark++;
     assert.ok(dark > 20, `caption pixels: ${dark}`);
+  });
+
+  test('cyclegan validate writes the report of the run for the same folder, in the same schema', () => {
+    const file = join(tempDir(), 'report.json');
+    const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+    const r = spawnSync(process.execPath, [cli, 'validate', fixtures.flat, '--out', file], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const ofRun = JSON.parse(readFileSync(join(out, 'validation_report.json'), 'utf8'));
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { domains: { input: ofRun.domains.source } });
   });
 
   test('the manifest has one valid line per usable source image', () => {
