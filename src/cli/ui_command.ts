@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../ui/server.js';
 import { startDashboardThread } from '../ui/server_worker.js';
-import { takeString, type ParsedArgs } from './args.js';
+import { optionValue, type CommandLine } from './command_line.js';
 
 /** The port when none is given: fixed, so that an SSH tunnel set up once keeps working. */
 export const DEFAULT_UI_PORT = 8765;
@@ -35,12 +35,10 @@ async function announce(options: DashboardOptions, start = startDashboard): Prom
 }
 
 /** `stop`: the training commands' signal handlers, which this command replaces with its own. */
-export async function runUi(args: ParsedArgs, stop?: { dispose(): void }): Promise<number> {
-  const port = takeString(args, 'port');
-  const host = takeString(args, 'host');
-  const unknown = [...args.flags.keys()];
-  if (unknown.length) throw new ConfigError(`Unknown option --${unknown[0]} for cyclegan ui. Expected: cyclegan ui OUT [OUT2 ...] [--port N] [--host H]`);
-  const dashboard = await announce({ folders: args.positional, port: port === undefined ? DEFAULT_UI_PORT : parsePort(port, '--port'), host });
+/** `stop`: the training commands' signal handlers, which this command replaces with its own. */
+export async function runUi(args: CommandLine, stop?: { dispose(): void }): Promise<number> {
+  const port = optionValue(args, 'port');
+  const dashboard = await announce({ folders: args.positionals, port: port === undefined ? DEFAULT_UI_PORT : parsePort(port, '--port'), host: optionValue(args, 'host') });
   // Nothing to checkpoint here: Ctrl-C (or SIGTERM) just closes the server. The training commands'
   // handlers, installed for every command, would announce a checkpoint; they are replaced.
   stop?.dispose();
@@ -52,12 +50,11 @@ export async function runUi(args: ParsedArgs, stop?: { dispose(): void }): Promi
   return 0;
 }
 
-/** Takes `--ui [PORT]` off the train command's flags: null when absent. */
-export function takeUiOption(args: ParsedArgs): number | null {
-  const value = args.flags.get('ui');
-  args.flags.delete('ui');
-  if (value === undefined || value === 'false') return null;
-  return value === true || value === 'true' ? DEFAULT_UI_PORT : parsePort(value, '--ui');
+/** The port of train's `--ui [PORT]`: null when it is not given. */
+export function uiPortOf(args: CommandLine): number | null {
+  const value = args.options.get('ui');
+  if (value === undefined) return null;
+  return value === true ? DEFAULT_UI_PORT : parsePort(value, '--ui');
 }
 
 /** Runs `work` (the training) with the dashboard of `out` served on `port`, when one is asked for. */

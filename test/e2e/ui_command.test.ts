@@ -68,11 +68,12 @@ describe('cyclegan ui', () => {
   test('bad arguments: a clear message and exit code 2, no stack trace', () => {
     const dir = tempDir();
     const cases: [string[], string][] = [
-      [[], 'cyclegan: Missing the run folder to show: cyclegan ui OUT [OUT2 ...]'],
+      [[], 'cyclegan: Missing OUT (a run folder, the --out of train; give several to overlay them). Usage: cyclegan ui OUT [OUT2 ...] [--port N] [--host H]'],
       [[join(dir, 'missing')], `cyclegan: Expected a run folder (the --out of cyclegan train) but ${join(dir, 'missing')} does not exist`],
       [[dir, '--port', 'http'], "cyclegan: Expected a port from 0 to 65535 for --port but received 'http' (0 picks a free port)"],
       [[dir, '--port', '99999'], "cyclegan: Expected a port from 0 to 65535 for --port but received '99999' (0 picks a free port)"],
-      [[dir, '--colour', 'red'], 'cyclegan: Unknown option --colour for cyclegan ui. Expected: cyclegan ui OUT [OUT2 ...] [--port N] [--host H]'],
+      [[dir, '--colour', 'red'], 'cyclegan: Unknown option --colour for ui. Run `cyclegan help ui` for the options it takes.'],
+      [[dir, '--port'], 'cyclegan: --port needs a value (the port to listen on; 0 picks a free one; default 8765), e.g. --port N'],
     ];
     for (const [args, message] of cases) {
       const r = spawnSync(process.execPath, [cli, 'ui', ...args], { encoding: 'utf8' });

@@ -147,10 +147,10 @@ describe('dashboard in chromium', () => {
     const images = page.locator('.samples img');
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.samples img')].every((img) => img.complete && img.naturalWidth > 0));
     const newest = await images.evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).dataset.name));
-    assert.ok(newest.length > 0 && newest.every((n) => n?.startsWith('0001_')), JSON.stringify(newest));
+    assert.ok(newest.length > 0 && newest.every((n) => n?.startsWith('0001')), JSON.stringify(newest));
     assert.match((await page.textContent('.sample-caption')) ?? '', /epoch 2 \(2 of 2\)/);
     await page.locator('.sample-slider').fill('0');
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.samples img')].every((img) => img.dataset.name?.startsWith('0000_') && img.complete && img.naturalWidth > 0));
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.samples img')].every((img) => img.dataset.name?.startsWith('0000') && img.complete && img.naturalWidth > 0));
     assert.match((await page.textContent('.sample-caption')) ?? '', /epoch 1 \(1 of 2\)/);
     await page.locator('.sample-slider').fill('1');
   });
@@ -232,7 +232,7 @@ describe('dashboard in chromium', () => {
       return imgs.length > 0 && imgs.every((img) => img.complete && img.naturalWidth > 0);
     });
     await report.locator('.sample-slider').fill('0');
-    await report.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.samples img')].every((img) => img.dataset.name?.startsWith('0000_') && img.complete && img.naturalWidth > 0));
+    await report.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.samples img')].every((img) => img.dataset.name?.startsWith('0000') && img.complete && img.naturalWidth > 0));
     await report.locator('.sample-slider').fill('1');
     await report.locator('.every-epoch').check();
     await report.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.samples img')].every((img) => img.complete && img.naturalWidth > 0));
