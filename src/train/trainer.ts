@@ -131,7 +131,7 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
       emit({ type: 'warning', message });
       failures.record(path, reason);
     };
-    const batches = new BatchLoader({ shape, loadScale: p.load_scale, flip: p.flip, seed: p.seed, batchSize: p.batch_size, onSkip });
+    const batches = new BatchLoader({ shape, loadScale: p.load_scale, cropMode: p.preprocess, flip: p.flip, seed: p.seed, batchSize: p.batch_size, onSkip });
     const checkpointTimer = new CheckpointTimer(p.checkpoint_minutes);
 
     const timing = { steps: 0, seconds: 0 };
