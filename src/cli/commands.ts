@@ -56,6 +56,12 @@ const predictDirection: OptionSpec = {
   default: 'AtoB',
   help: "which generator of a checkpoint translates: AtoB (X->Y) or BtoA (Y->X); an exported .onnx or .pb holds one and must match it",
 };
+const restart: OptionSpec = {
+  name: 'restart',
+  takes: 'flag',
+  default: 'off',
+  help: 'start over on an OUT that holds a checkpoint, removing the previous run (without it, train continues the run)',
+};
 const inputs = 'X and Y are each a folder of images (dir/*.jpg), a folder of class folders (dir/<class>/*.jpg) or a manifest file (JSON lines with "source").';
 const modelKinds = 'MODEL is a checkpoint (.safetensors), an .onnx or a frozen .pb, told apart by content.';
 
@@ -68,6 +74,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'source', takes: 'value', placeholder: 'X', required: true, help: 'the folder (or manifest) of source-domain images X' },
       { name: 'target', takes: 'value', placeholder: 'Y', required: true, help: 'the folder (or manifest) of target-domain images Y' },
       { name: 'out', takes: 'value', placeholder: 'OUT', required: true, help: 'the run folder: model/, samples/, Data/, logs/, checkpoints/, params.json' },
+      restart,
       config,
     ],
     parameters: true,
@@ -100,6 +107,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'out', takes: 'value', placeholder: 'OUT', required: true, help: 'the output folder' },
       { ...keepSize, help: `${keepSize.help} (predicting only)` },
       { ...predictDirection, help: `${predictDirection.help} (predicting only)` },
+      { ...restart, help: `${restart.help} (training only)` },
     ],
     parameters: true,
     example: 'cyclegan run --config runs/day2night/params.json --source photos/day --target photos/night --out runs/again',

@@ -19,6 +19,8 @@ import { createRenderer } from './render.js';
 import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
+import { installStopSignals } from './stop_signals.js';
+import { describeFileSystemError } from './file_system_errors.js';
 import { directionOf } from './direction.js';
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -29,7 +31,8 @@ function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError(`cannot read the parameter file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
-    const value = JSON.parse(text);
+    // Editors on Windows save JSON with a byte-order mark; JSON.parse refuses it, manifests already accept it.
+    const value = JSON.parse(text.replace(/^\uFEFF/, ''));
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
     return parametersOfConfigFile(value);
   } catch (error) {
@@ -74,23 +77,20 @@ async function main(argv: string[]): Promise<number> {
   const args = parseCommandLine(command, rest);
   const required = (option: string) => optionValue(args, option)!;
   const controller = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
+  const stop = installStopSignals(controller, (text) => {
     render.flush();
-    process.stderr.write('stopping after this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
-    controller.abort();
+    process.stderr.write(`${text}\n`);
   });
   const common = { onEvent: render, signal: controller.signal };
   switch (command.name) {
     case 'train': {
       const [source, target, out] = [required('source'), required('target'), required('out')];
+      const restart = args.options.has('restart');
       const parameters = resolveParameters(userParameters(args));
       render.setRun(parameters);
-      const result = await train({ source, target, out, parameters, ...common });
+      const result = await train({ source, target, out, parameters, restart, ...common });
       render.flush();
-      return result.completed ? 0 : 130;
+      return result.completed ? 0 : stop.exitCode;
     }
     case 'predict': {
       const [source, out] = [required('source'), required('out')];
@@ -103,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'run': {
       const [source, out, target] = [required('source'), required('out'), optionValue(args, 'target')];
+      const restart = args.options.has('restart');
       const user = userParameters(args);
       const parameters = resolveParameters(user);
       if (parameters.predict) {
@@ -112,9 +113,9 @@ async function main(argv: string[]): Promise<number> {
       }
       if (!target) throw new ConfigError('Missing --target: training (predict false) needs the folder of target-domain images Y');
       render.setRun(parameters);
-      const result = await train({ source, target, out, parameters, ...common });
+      const result = await train({ source, target, out, parameters, restart, ...common });
       render.flush();
-      return result.completed ? 0 : 130;
+      return result.completed ? 0 : stop.exitCode;
     }
     case 'validate':
       return runValidate(args, render);
@@ -140,6 +141,11 @@ main(process.argv.slice(2)).then(
     if (error instanceof CycleGanError) {
       process.stderr.write(`cyclegan: ${error.message}\n`);
       process.exit(error instanceof ConfigError ? 2 : 1);
+    }
+    const fileSystem = describeFileSystemError(error);
+    if (fileSystem) {
+      process.stderr.write(`cyclegan: ${fileSystem}\n`);
+      process.exit(1);
     }
     process.stderr.write(`cyclegan: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
     process.exit(1);

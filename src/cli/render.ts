@@ -6,6 +6,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { RunEvent } from '../train/events.js';
+import { plural } from './plural.js';
 import { duration, progressLine, stepCounts } from './progress_line.js';
 
 function lossText(losses: Record<string, number>): string {
@@ -87,13 +88,13 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
       case 'warning':
         return line(`warning: ${e.message}`);
       case 'validation':
-        line(`validated ${e.domain}: ${e.usable} of ${e.total} files usable${e.rejected.length ? `, ${e.rejected.length} skipped` : ''}`);
+        line(`validated ${e.domain}: ${e.usable} of ${plural(e.total, 'file')} usable${e.rejected.length ? `, ${e.rejected.length} skipped` : ''}`);
         for (const r of e.rejected.slice(0, 10)) line(`  skipped ${r.path}: ${r.reason}`);
         if (e.rejected.length > 10) line(`  ... ${e.rejected.length - 10} more in validation_report.json`);
         return;
       case 'start':
         ticks = 0;
-        return line(`${e.resumed ? 'resuming' : 'training'} from epoch ${e.startEpoch} of ${e.maxEpoch}, ${e.stepsPerEpoch} steps per epoch`);
+        return line(`${e.resumed ? 'resuming' : 'training'} from epoch ${e.startEpoch} of ${e.maxEpoch}, ${plural(e.stepsPerEpoch, 'step')} per epoch`);
       case 'tick': {
         ticks++;
         const { total, done } = stepCounts(e);
@@ -109,15 +110,15 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
       case 'epoch':
         return line(`epoch ${e.epoch}/${e.maxEpoch} done in ${duration(e.seconds)} | mean ${lossText(e.meanLosses)}`);
       case 'saved':
-        return line(`saved epoch ${e.epoch}: ${e.files.join(', ')}`);
+        return line(`saved epoch ${e.epoch}${e.stepInEpoch ? ` step ${e.stepInEpoch}` : ''}: ${e.files.join(', ')}`);
       case 'interrupted':
         return line(`interrupted: checkpoint written to ${e.checkpoint}; run the same command again to continue`);
       case 'generate':
-        if (e.done === e.total) return line(`translated ${e.total} images`);
+        if (e.done === e.total) return line(`translated ${plural(e.total - e.skipped, 'image')}${e.skipped ? ` (${e.skipped} skipped)` : ''}`);
         if (interactive) show((width) => `translating ${e.done}/${e.total}, ETA ${duration(e.etaSeconds)}`.slice(0, width), e.done, e.total);
         return;
       case 'done':
-        return line(`done in ${duration(e.seconds)}: ${e.generated} images in ${e.outDir}/Data, manifest ${e.outDir}/output_0.manifest`);
+        return line(`done in ${duration(e.seconds)}: ${plural(e.generated, 'image')} in ${e.outDir}/Data, manifest ${e.outDir}/output_0.manifest`);
     }
   }) as Renderer;
   render.flush = clear;

@@ -54,6 +54,10 @@ export interface Parameters {
   flip: boolean;
   /** Train on random crops of images resized this much larger (the reference's 286/256); default 1.12. */
   load_scale: number;
+  /** resize_and_crop (the reference's: crops of the image zoomed by load_scale) or pad_and_crop (the same shifts at the image's own scale); default resize_and_crop. */
+  preprocess: 'resize_and_crop' | 'pad_and_crop';
+  /** Minutes of training between resumable checkpoints, besides those at save_frequency epochs; default 10. */
+  checkpoint_minutes: number;
   /** fp32, or bf16: convolutions in bfloat16 (AMX where the CPU has it), norms, losses and Adam in float32; default fp32. */
   precision: 'fp32' | 'bf16';
 }
@@ -75,6 +79,11 @@ const positiveNumber: Check = (v) => (typeof v === 'number' && v > 0 && Number.i
 const nonNegativeNumber: Check = (v) => (typeof v === 'number' && v >= 0 && Number.isFinite(v) ? null : 'a number of 0 or more');
 const powerOfTwo: Check = (v) =>
   Number.isInteger(v) && (v as number) >= 32 && (v as number) <= 8192 && ((v as number) & ((v as number) - 1)) === 0 ? null : 'a power of 2 from 32 to 8192';
+/** More threads than 4 per core only add contention; 100000 of them stalled the whole machine. */
+const threadCount: Check = (v) =>
+  Number.isInteger(v) && (v as number) > 0 && (v as number) <= 4 * availableParallelism()
+    ? null
+    : `a positive integer of at most ${4 * availableParallelism()} (4 x the ${availableParallelism()} cores of this machine)`;
 const oneOf =
   (...values: unknown[]): Check =>
   (v) =>
@@ -94,7 +103,7 @@ export const PARAMETERS: Readonly<Record<keyof Parameters, ParameterSpec>> = Obj
   predict: { type: 'boolean', default: () => false, help: 'translate with the model named by resume instead of training' },
   resume: { type: 'string', default: () => '', help: 'the model to predict with: a checkpoint (.safetensors), an .onnx or a frozen .pb' },
   seed: { type: 'integer', default: () => 0, check: nonNegativeInteger, help: 'drives weight init, data order, augmentation and the image pools' },
-  threads: { type: 'integer', default: () => availableParallelism(), check: positiveInteger, help: 'libtorch CPU threads' },
+  threads: { type: 'integer', default: () => availableParallelism(), check: threadCount, help: 'libtorch CPU threads' },
   device: { type: 'string', default: () => 'cpu', check: (v) => (/^(cpu|cuda(:\d+)?)$/.test(String(v)) ? null : 'cpu, cuda or cuda:N'), help: 'where tensors live' },
   ngf: { type: 'integer', default: () => 64, check: positiveInteger, help: 'generator filters in the first layer' },
   ndf: { type: 'integer', default: () => 64, check: positiveInteger, help: 'discriminator filters in the first layer' },
@@ -104,8 +113,10 @@ export const PARAMETERS: Readonly<Record<keyof Parameters, ParameterSpec>> = Obj
   pool_size: { type: 'integer', default: () => 50, check: nonNegativeInteger, help: 'generated images kept for the discriminators (0: no pool)' },
   lr_policy: { type: 'string', default: () => 'linear', check: oneOf('linear', 'constant'), help: 'linear: constant for the first half of max_epoch, then linearly to 0; constant: never decays' },
   flip: { type: 'boolean', default: () => true, help: 'random horizontal flips during training' },
-  load_scale: { type: 'number', default: () => 1.12, check: (v) => (typeof v === 'number' && v >= 1 && v <= 4 ? null : 'a number from 1 to 4'), help: 'train on random crops of images resized this much larger (286/256 in the reference)' },
+  load_scale: { type: 'number', default: () => 1.12, check: (v) => (typeof v === 'number' && v >= 1 && v <= 4 ? null : 'a number from 1 to 4'), help: 'room for the random crops: this times the image size (286/256 in the reference)' },
+  checkpoint_minutes: { type: 'number', default: () => 10, check: positiveNumber, help: 'minutes of training between resumable checkpoints, besides those at save_frequency epochs' },
   precision: { type: 'string', default: () => 'fp32', check: oneOf('fp32', 'bf16'), help: 'bf16: convolutions in bfloat16 (about 2x faster on CPUs with AMX), norms, losses and Adam in float32' },
+  preprocess: { type: 'string', default: () => 'resize_and_crop', check: oneOf('resize_and_crop', 'pad_and_crop'), help: 'resize_and_crop: crops of the image resized to load_scale times its size (the reference); pad_and_crop: the same shifts at its own size, mirrored border' },
 });
 
 export const PARAMETER_NAMES = Object.keys(PARAMETERS) as (keyof Parameters)[];

@@ -65,7 +65,7 @@ class FakeTerminal extends Writable {
 test('on a terminal the line is redrawn for each step, within the width, and cleared before other output', async () => {
   const terminal = new FakeTerminal();
   const render = createRenderer(terminal as unknown as NodeJS.WriteStream, true);
-  render({ type: 'start', startEpoch: 1, maxEpoch: 2, stepsPerEpoch: 4, resumed: false });
+  render({ type: 'start', startEpoch: 1, startStep: 0, globalStep: 0, maxEpoch: 2, stepsPerEpoch: 4, resumed: false });
   for (let step = 1; step <= 4; step++) {
     render({ type: 'tick', epoch: 1, maxEpoch: 2, step, stepsPerEpoch: 4, secondsPerStep: 0.25, lrG: 1e-4, losses });
     await sleep(250); // slower than the 10 redraws a second the line is limited to
