@@ -27,7 +27,7 @@ figure.chart figcaption { font-size: 13px; color: #555; }
 .sample-images { display: flex; flex-wrap: wrap; gap: 4px; }
 .sample-group { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; width: 100%; border-top: 1px solid #eee; padding-top: 4px; }
 .sample-label { font-size: 12px; color: #555; width: 100%; }
-.sample-images img { max-width: 100%; image-rendering: pixelated; border: 1px solid #ddd; }
+.sample-images img { max-width: 100%; max-height: 85vh; object-fit: contain; image-rendering: pixelated; border: 1px solid #ddd; }
 table.params { border-collapse: collapse; font-size: 13px; width: 100%; }
 table.params th, table.params td { text-align: left; padding: 2px 8px; border-bottom: 1px solid #f0f0f0; }
 td.changed, span.changed { background: #fff3c4; font-weight: 600; }
