@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { findLibtorch, searched } from './find-libtorch.mjs';
 
 // libopenblas0-pthread: Debian's libtorch calls the system BLAS; the reference BLAS made a training step ~2x slower.
-const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread'];
+// libgloo-dev: the Gloo headers that c10d's ProcessGroupGloo.hpp includes (data-parallel training; libtorch_cpu already links libgloo).
+const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'libgloo-dev'];
 // python3-torch: the PyTorch reference that tests and benchmarks compare against.
 const REFERENCE_PACKAGES = ['python3-torch'];
 
@@ -38,7 +39,7 @@ export function ensureLibtorch(log) {
   if (!found) {
     throw new Error(
       `libtorch not found. Tried:\n  - ${searched.join('\n  - ')}\n` +
-        'Fix: apt-get install libtorch-dev libopenblas0-pthread (Debian 12), or set LIBTORCH to an unpacked libtorch.',
+        'Fix: apt-get install libtorch-dev libopenblas0-pthread libgloo-dev (Debian 12), or set LIBTORCH to an unpacked libtorch.',
     );
   }
   return found;

@@ -46,3 +46,10 @@ export class ExportError extends CycleGanError {
     super('EXPORT', message);
   }
 }
+
+/** Data-parallel training failed: a rank could not join, died, or the ranks disagree. */
+export class DistributedError extends CycleGanError {
+  constructor(message: string) {
+    super('DISTRIBUTED', message);
+  }
+}

@@ -23,6 +23,7 @@ import { saveModelFiles } from './save_model.js';
 import { loadSamples, pickSampleFiles, writeSamples } from './samples.js';
 import { learningRateFactor } from './schedule.js';
 import { derivedRng, streams } from './seeds.js';
+import type { DistributedContext } from './distributed_context.js';
 
 export interface TrainOptions {
   source: string;
@@ -32,6 +33,8 @@ export interface TrainOptions {
   onEvent?: EventSink;
   /** Aborting finishes the current step, writes a checkpoint and returns. */
   signal?: AbortSignal;
+  /** Data-parallel training: this process is one rank of the group (see distributed_context.ts); rank 0 alone writes the run folder. */
+  distributed?: DistributedContext;
 }
 
 export interface TrainResult {
@@ -45,28 +48,33 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const started = Date.now();
   const emit: EventSink = o.onEvent ?? (() => {});
   const folder = runFolder(o.out);
-  mkdirSync(folder.root, { recursive: true });
+  const dist = o.distributed;
+  const writer = !dist || dist.isWriter;
+  if (writer) mkdirSync(folder.root, { recursive: true });
 
   let p = o.parameters;
   let progress: TrainingProgress | null = null;
   let checkpointFile = null;
-  if (existsSync(folder.latestCheckpoint)) {
+  if (writer && existsSync(folder.latestCheckpoint)) {
     const { file, meta } = readCheckpoint(folder.latestCheckpoint);
     p = reconcileResumedParameters(meta.parameters, o.parameters, emit);
     progress = meta.progress;
     checkpointFile = file;
   }
+  // The other ranks train with rank 0's parameters and resume where rank 0's checkpoint says.
+  if (dist) ({ p, progress } = await dist.agree('run', { p, progress }));
   if (p.predict) throw new ConfigError('predict is true: use `cyclegan predict` (or `run`) to translate with a saved model instead of training');
   setNumThreads(p.threads);
   checkDevice(p.device);
   manualSeed(p.seed);
-  writeRunParameters(folder.params, p);
+  if (writer) writeRunParameters(folder.params, p);
 
   const source = await prepareDomain('source', o.source, p.do_validation, emit);
   const target = await prepareDomain('target', o.target, p.do_validation, emit);
-  writeDomainReport(folder.root, [source, target]);
+  if (writer) writeDomainReport(folder.root, [source, target]);
 
-  const poolRng = progress ? Rng.fromState(progress.rng as RngState) : derivedRng(p.seed, streams.pool);
+  // Each rank's image pool draws from its own stream (rank 0's is the single-process one).
+  const poolRng = progress && writer ? Rng.fromState(progress.rng as RngState) : dist && !writer ? derivedRng(p.seed, streams.pool, dist.rank) : derivedRng(p.seed, streams.pool);
   const model = new CycleGan({
     channels: p.image_channel,
     ngf: p.ngf,
@@ -83,20 +91,22 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   });
   try {
     if (progress && checkpointFile) restoreCheckpoint(model, checkpointFile, progress, folder.latestCheckpoint);
+    if (dist) await dist.syncModel(model, progress?.optimizerSteps ?? { G: 0, D: 0 });
 
     const shape = { channels: p.image_channel, height: p.image_height, width: p.image_width };
     const sampleSources = await loadSamples(pickSampleFiles(source.usable), shape);
     const itemsPerEpoch = Math.max(source.usable.length, target.usable.length);
-    const stepsPerEpoch = Math.ceil(itemsPerEpoch / p.batch_size);
+    const stepsPerEpoch = Math.ceil(itemsPerEpoch / (p.batch_size * (dist?.worldSize ?? 1)));
     // A checkpoint records completed epochs plus steps done in the next one; training continues right there.
     const firstEpoch = (progress?.epoch ?? 0) + 1;
     let globalStep = progress?.globalStep ?? 0;
     emit({ type: 'start', startEpoch: firstEpoch, maxEpoch: p.max_epoch, stepsPerEpoch, resumed: progress !== null });
-    mkdirSync(folder.logs, { recursive: true });
+    if (writer) mkdirSync(folder.logs, { recursive: true });
 
-    const batches = new BatchLoader({ shape, loadScale: p.load_scale, flip: p.flip, seed: p.seed, batchSize: p.batch_size, onSkip: (message) => emit({ type: 'warning', message }) });
+    const batches = new BatchLoader({ shape, loadScale: p.load_scale, flip: p.flip, seed: p.seed, batchSize: p.batch_size, shard: dist?.shard, onSkip: (message) => emit({ type: 'warning', message }) });
 
     const timing = { steps: 0, seconds: 0 };
+    let stopping = false;
     for (let epoch = firstEpoch; epoch <= p.max_epoch; epoch++) {
       const factor = learningRateFactor(epoch, p);
       model.setLearningRates(p.g_learning_rate * factor, p.d_learning_rate * factor);
@@ -110,10 +120,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       for (let next = await prefetcher.next(); next; next = await prefetcher.next()) {
         const step = next.index;
         const batch = next.value;
-        if (batch.n > 0) {
-          const t0 = performance.now();
-          const dims: [number, number, number, number] = [batch.n, shape.channels, shape.height, shape.width];
-          const losses = tidy(() => model.trainStep(tensor(batch.a, dims, { device: p.device }), tensor(batch.b, dims, { device: p.device })));
+        const t0 = performance.now();
+        const dims: [number, number, number, number] = [batch.n, shape.channels, shape.height, shape.width];
+        const losses = dist ? await dist.trainStep(model, batch, shape, p.device) : batch.n > 0 ? tidy(() => model.trainStep(tensor(batch.a, dims, { device: p.device }), tensor(batch.b, dims, { device: p.device }))) : null;
+        if (losses) {
           const seconds = (performance.now() - t0) / 1000;
           timing.steps++;
           timing.seconds += seconds;
@@ -137,32 +147,41 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
               imagesPerSecond: (batch.n * 2) / perStep,
               etaSeconds: perStep * stepsLeft,
             };
-            appendFileSync(folder.trainLog, JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n');
+            if (writer) appendFileSync(folder.trainLog, JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n');
             emit(event);
           }
         }
-        if (o.signal?.aborted && step + 1 < stepsPerEpoch) {
-          saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch - 1, step + 1, globalStep, poolRng, model));
+        // Every rank stops after the same step: a stop asked of any rank is agreed on by all.
+        stopping = dist ? await dist.agreeStop(o.signal?.aborted ?? false) : (o.signal?.aborted ?? false);
+        if (stopping && step + 1 < stepsPerEpoch) {
+          if (writer) saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch - 1, step + 1, globalStep, poolRng, model));
           emit({ type: 'interrupted', epoch, stepInEpoch: step + 1, checkpoint: folder.latestCheckpoint });
           return { folder, completed: false, epoch: epoch - 1, generated: 0 };
         }
       }
       const meanLosses = Object.fromEntries(lossNames.map((n) => [n, counted ? sums[n] / counted : 0])) as Losses;
       emit({ type: 'epoch', epoch, maxEpoch: p.max_epoch, seconds: (Date.now() - epochStarted) / 1000, meanLosses });
-      await writeSamples(model, sampleSources, shape, epoch, folder, p.device);
+      if (writer) await writeSamples(model, sampleSources, shape, epoch, folder, p.device);
       const last = epoch === p.max_epoch;
-      if (epoch % p.save_frequency === 0 || last || o.signal?.aborted) {
+      if (!dist) stopping = o.signal?.aborted ?? false;
+      if (writer && (epoch % p.save_frequency === 0 || last || stopping)) {
         const files = await saveModelFiles(model, p, epoch, folder);
         saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch, 0, globalStep, poolRng, model));
         emit({ type: 'saved', epoch, files: [...files, folder.latestCheckpoint] });
       }
-      if (o.signal?.aborted && !last) {
+      if (stopping && !last) {
         emit({ type: 'interrupted', epoch: epoch + 1, stepInEpoch: 0, checkpoint: folder.latestCheckpoint });
         return { folder, completed: false, epoch, generated: 0 };
       }
     }
 
-    const entries = await generateTranslations({ files: source.usable, translator: engineTranslator(model.netG_A, p.device, false, convolutionPrecisionOf(p)), parameters: p, folder, onEvent: emit });
+    const translator = engineTranslator(model.netG_A, p.device, false, convolutionPrecisionOf(p));
+    const entries = await generateTranslations({
+      files: source.usable,
+      ...(dist ? { translator: dist.shardedTranslator(translator), parameters: { ...p, batch_size: p.batch_size * dist.worldSize }, write: writer } : { translator, parameters: p }),
+      folder,
+      onEvent: emit,
+    });
     emit({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
     return { folder, completed: true, epoch: p.max_epoch, generated: entries.length };
   } finally {
