@@ -15,6 +15,7 @@ import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
 import { USAGE } from './usage.js';
+import { asWorker, runLauncher, takeLaunch, workerEvents, workerParameters } from './launch.js';
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
@@ -58,8 +59,10 @@ async function main(argv: string[]): Promise<number> {
       const source = takeString(args, 'source', true, 'the folder (or manifest) of source-domain images X');
       const target = takeString(args, 'target', true, 'the folder (or manifest) of target-domain images Y');
       const out = takeString(args, 'out', true, 'the output folder');
+      const launch = takeLaunch(args);
       const parameters = resolveParameters(userParameters(args));
-      const result = await train({ source, target, out, parameters, ...common });
+      if (launch.kind === 'launcher') return runLauncher(launch, argv);
+      const result = await asWorker(launch, (distributed) => train({ source, target, out, parameters: workerParameters(launch, parameters), ...common, onEvent: workerEvents(launch, render), distributed }));
       render.flush();
       return result.completed ? 0 : 130;
     }

@@ -7,6 +7,7 @@ export const USAGE = `cyclegan: unpaired image-to-image translation (CycleGAN) o
 
 Usage:
   cyclegan train   --source X --target Y --out OUT [parameters]
+                   [--nproc N [--nnodes M --node_rank I --master_addr HOST --master_port P] [--dist_backend gloo|nccl] [--dist_timeout S]]
   cyclegan predict --resume MODEL --source X --out OUT [--keep_size] [parameters]
   cyclegan run     --config params.json --source X [--target Y] --out OUT
   cyclegan validate DIR [--out REPORT.json]
