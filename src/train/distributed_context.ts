@@ -17,11 +17,16 @@
  *
  * The image pool: each rank's pool holds up to pool_size of that rank's own fakes and draws from its own
  * seeded stream, as each process of a PyTorch DDP run of the reference code has its own ImagePool. The
- * discriminators therefore see world_size x pool_size past fakes in all; only rank 0's pool is in the
- * checkpoint, so with pool_size > 0 a resumed run's other ranks start with empty pools.
+ * discriminators therefore see world_size x pool_size past fakes in all. Rank 0's checkpoint holds every
+ * rank's pool and generator (`gatherPools`), and a resumed run hands each rank its own back (`scatterPools`),
+ * so a resumed run with the same world size continues exactly.
  */
 import { DistributedError } from '../errors.js';
-import { ProcessGroup, tensor, tidyAsync, type DistBackend } from '../engine/index.js';
+import { ProcessGroup, tensor, tidyAsync, zeros, type DistBackend, type Tensor } from '../engine/index.js';
+import type { RngState, Rng } from '../data/rng.js';
+import type { SafetensorsFile } from '../io/safetensors.js';
+import type { TrainingProgress } from '../io/checkpoint.js';
+import { fromStored } from '../io/tensor_store.js';
 import type { CycleGan, GradientHook, Losses } from '../model/cyclegan.js';
 import type { Translator } from '../predict/translator.js';
 import type { Batch } from './batches.js';
@@ -45,6 +50,7 @@ const HEARTBEAT_MS = 1000;
 
 export class DistributedContext {
   #beats = 0;
+  #poolExchanges = 0;
   #heartbeat: ReturnType<typeof setInterval> | null = null;
 
   private constructor(
@@ -149,6 +155,60 @@ export class DistributedContext {
     } finally {
       flag.dispose();
     }
+  }
+
+  /**
+   * Every other rank's image pools and pool generator, for rank 0's checkpoint (tensors named
+   * pool.rank<r>.fake_A.<i>; rankRng[r] the generator of rank r, rankRng[0] rank 0's own). A collective:
+   * every rank calls it at each checkpoint. `imageShape` is one pool image's [1, C, H, W].
+   */
+  async gatherPools(model: CycleGan, rng: Rng, imageShape: number[], device: string): Promise<PoolSnapshot> {
+    const exchange = ++this.#poolExchanges;
+    const tensors = new Map<string, Tensor>();
+    const rankRng: RngState[] = [rng.state()];
+    for (let r = 1; r < this.worldSize; r++) {
+      const key = `pools/${exchange}/${r}`;
+      if (this.rank === r) await this.group.storeSet(key, JSON.stringify({ a: model.fakeAPool.images.length, b: model.fakeBPool.images.length, rng: rng.state() }));
+      const info = JSON.parse((await this.agreeKey(key)) ?? '{}') as { a: number; b: number; rng: RngState };
+      rankRng.push(info.rng);
+      const own = this.rank === r;
+      const buffers = own ? [...model.fakeAPool.images, ...model.fakeBPool.images] : Array.from({ length: info.a + info.b }, () => zeros(imageShape, { device }));
+      if (buffers.length > 0) await this.#explained(() => this.group.broadcast(buffers, r));
+      if (own) continue;
+      if (this.isWriter) buffers.forEach((t, i) => tensors.set(i < info.a ? `pool.rank${r}.fake_A.${i}` : `pool.rank${r}.fake_B.${i - info.a}`, t));
+      else for (const t of buffers) t.dispose();
+    }
+    return { tensors, rankRng, dispose: () => tensors.forEach((t) => t.dispose()) };
+  }
+
+  /**
+   * On resume: hands each rank its pools and pool generator from rank 0's checkpoint (`file`, on rank 0
+   * only). Returns this rank's generator state, or null on rank 0 (which restored its own) and on a rank
+   * the checkpoint has nothing for (it was written with fewer ranks).
+   */
+  async scatterPools(model: CycleGan, file: SafetensorsFile | null, progress: TrainingProgress, imageShape: number[], device: string): Promise<RngState | null> {
+    let mine: RngState | null = null;
+    for (let r = 1; r < this.worldSize; r++) {
+      const key = `restore-pools/${r}`;
+      const stored = (domain: string): string[] => (file ? [...file.tensors.keys()].filter((n) => n.startsWith(`pool.rank${r}.fake_${domain}.`)).sort((x, y) => Number(x.split('.').pop()) - Number(y.split('.').pop())) : []);
+      if (this.isWriter) await this.group.storeSet(key, JSON.stringify({ a: stored('A').length, b: stored('B').length, rng: progress.rankRng?.[r] ?? null }));
+      const info = JSON.parse((await this.agreeKey(key)) ?? '{}') as { a: number; b: number; rng: RngState | null };
+      const buffers = this.isWriter ? [...stored('A'), ...stored('B')].map((n) => fromStored(file!.tensors.get(n)!, device)) : Array.from({ length: info.a + info.b }, () => zeros(imageShape, { device }));
+      if (buffers.length > 0) await this.#explained(() => this.group.broadcast(buffers, 0));
+      if (this.rank === r) {
+        model.fakeAPool.restore(buffers.slice(0, info.a));
+        model.fakeBPool.restore(buffers.slice(info.a));
+        mine = info.rng;
+      } else {
+        for (const t of buffers) t.dispose();
+      }
+    }
+    return mine;
+  }
+
+  /** A key rank 0 or another rank set in the store, waiting for it up to the group's timeout. */
+  private async agreeKey(key: string): Promise<string | null> {
+    return this.#explained(() => this.group.storeGet(key, this.group.timeoutMs));
   }
 
   /** A checksum of every parameter (FNV-1a over the float32 bytes); equal on every rank after every step. */
@@ -264,4 +324,11 @@ export class DistributedContext {
     if (silent.length === 0) return ' (every rank is still alive: one may be stuck or far slower than the others)';
     return ` (rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} stopped responding: the process died or its machine is unreachable)`;
   }
+}
+
+/** Other ranks' pool state, held by rank 0 until its checkpoint is written. */
+export interface PoolSnapshot {
+  tensors: Map<string, Tensor>;
+  rankRng: RngState[];
+  dispose(): void;
 }

@@ -74,7 +74,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   if (writer) writeDomainReport(folder.root, [source, target]);
 
   // Each rank's image pool draws from its own stream (rank 0's is the single-process one).
-  const poolRng = progress && writer ? Rng.fromState(progress.rng as RngState) : dist && !writer ? derivedRng(p.seed, streams.pool, dist.rank) : derivedRng(p.seed, streams.pool);
+  let poolRng = progress && writer ? Rng.fromState(progress.rng as RngState) : dist && !writer ? derivedRng(p.seed, streams.pool, dist.rank) : derivedRng(p.seed, streams.pool);
   const model = new CycleGan({
     channels: p.image_channel,
     ngf: p.ngf,
@@ -92,6 +92,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   try {
     if (progress && checkpointFile) restoreCheckpoint(model, checkpointFile, progress, folder.latestCheckpoint);
     if (dist) await dist.syncModel(model, progress?.optimizerSteps ?? { G: 0, D: 0 });
+    const poolImage = [1, p.image_channel, p.image_height, p.image_width];
+    if (dist && progress) {
+      const restored = await dist.scatterPools(model, checkpointFile, progress, poolImage, p.device);
+      if (restored) poolRng = Rng.fromState(restored);
+    }
+    const ranksNow = dist?.worldSize ?? 1;
+    if (progress && (progress.worldSize ?? 1) !== ranksNow) emit({ type: 'warning', message: `resuming a checkpoint written by ${progress.worldSize ?? 1} rank(s) with ${ranksNow}: each step now covers batch_size x ${ranksNow} pairs, so the run continues differently from an uninterrupted one` });
 
     const shape = { channels: p.image_channel, height: p.image_height, width: p.image_width };
     const sampleSources = await loadSamples(pickSampleFiles(source.usable), shape);
@@ -154,7 +161,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         // Every rank stops after the same step: a stop asked of any rank is agreed on by all.
         stopping = dist ? await dist.agreeStop(o.signal?.aborted ?? false) : (o.signal?.aborted ?? false);
         if (stopping && step + 1 < stepsPerEpoch) {
-          if (writer) saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch - 1, step + 1, globalStep, poolRng, model));
+          const pools = dist ? await dist.gatherPools(model, poolRng, poolImage, p.device) : undefined;
+          if (writer) saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch - 1, step + 1, globalStep, poolRng, model, pools?.rankRng), pools?.tensors);
+          pools?.dispose();
           emit({ type: 'interrupted', epoch, stepInEpoch: step + 1, checkpoint: folder.latestCheckpoint });
           return { folder, completed: false, epoch: epoch - 1, generated: 0 };
         }
@@ -164,11 +173,14 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       if (writer) await writeSamples(model, sampleSources, shape, epoch, folder, p.device);
       const last = epoch === p.max_epoch;
       if (!dist) stopping = o.signal?.aborted ?? false;
-      if (writer && (epoch % p.save_frequency === 0 || last || stopping)) {
+      const saving = epoch % p.save_frequency === 0 || last || stopping;
+      const pools = saving && dist ? await dist.gatherPools(model, poolRng, poolImage, p.device) : undefined;
+      if (writer && saving) {
         const files = await saveModelFiles(model, p, epoch, folder);
-        saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch, 0, globalStep, poolRng, model));
+        saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch, 0, globalStep, poolRng, model, pools?.rankRng), pools?.tensors);
         emit({ type: 'saved', epoch, files: [...files, folder.latestCheckpoint] });
       }
+      pools?.dispose();
       if (stopping && !last) {
         emit({ type: 'interrupted', epoch: epoch + 1, stepInEpoch: 0, checkpoint: folder.latestCheckpoint });
         return { folder, completed: false, epoch, generated: 0 };
@@ -189,6 +201,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   }
 }
 
-function progressOf(epoch: number, stepInEpoch: number, globalStep: number, rng: Rng, model: CycleGan): TrainingProgress {
-  return { epoch, stepInEpoch, globalStep, rng: rng.state(), optimizerSteps: { G: model.optimizerG.stepCount, D: model.optimizerD.stepCount } };
+function progressOf(epoch: number, stepInEpoch: number, globalStep: number, rng: Rng, model: CycleGan, rankRng?: RngState[]): TrainingProgress {
+  const ranks = rankRng ? { worldSize: rankRng.length, rankRng } : {};
+  return { epoch, stepInEpoch, globalStep, rng: rng.state(), optimizerSteps: { G: model.optimizerG.stepCount, D: model.optimizerD.stepCount }, ...ranks };
 }

@@ -12,8 +12,9 @@ import { fixtures } from '../helpers/fixtures.js';
 import { repoRoot, tempDir } from '../helpers/reference.js';
 
 const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
-const tiny = ['--image_height', '32', '--image_width', '32', '--ngf', '4', '--ndf', '4', '--n_blocks', '1', '--log_frequency', '1', '--threads', '1', '--pool_size', '0', '--save_frequency', '1', '--seed', '3'];
-const command = (out: string, maxEpoch: number): string[] => [cli, 'train', '--source', fixtures.flat, '--target', fixtures.target, '--out', out, ...tiny, '--max_epoch', String(maxEpoch), '--nproc', '2', '--dist_timeout', '20'];
+const tiny = ['--image_height', '32', '--image_width', '32', '--ngf', '4', '--ndf', '4', '--n_blocks', '1', '--log_frequency', '1', '--threads', '1', '--save_frequency', '1', '--seed', '3'];
+// pool_size 3: each rank's pool fills and starts swapping within the first epoch, so the resume must restore every rank's pool.
+const command = (out: string, maxEpoch: number): string[] => [cli, 'train', '--source', fixtures.flat, '--target', fixtures.target, '--out', out, ...tiny, '--pool_size', '3', '--max_epoch', String(maxEpoch), '--nproc', '2', '--dist_timeout', '20'];
 
 /** The pids of the launcher's workers, by rank (from /proc: parent pid and RANK in the environment). */
 function workers(launcher: number): Map<number, number> {
@@ -78,6 +79,7 @@ test('--nproc 2: a killed rank is named, and a rerun resumes to the uninterrupte
   assert.match(again.stderr, /resuming from epoch 2 of 2/);
   const expected = tensorsOf(straight);
   const actual = tensorsOf(out);
+  assert.ok([...expected.keys()].some((n) => n.startsWith('pool.rank1.fake_A.')), "the checkpoint holds rank 1's pool");
   for (const [name, bytes] of expected) assert.deepEqual(actual.get(name), bytes, `${name} differs from the uninterrupted run`);
 });
 
