@@ -47,6 +47,13 @@ export class ExportError extends CycleGanError {
   }
 }
 
+/** The output folder cannot be used: not a folder, not writable, full, or held by another run. */
+export class OutputError extends CycleGanError {
+  constructor(message: string) {
+    super('OUTPUT', message);
+  }
+}
+
 /** Data-parallel training failed: a rank could not join, died, or the ranks disagree. */
 export class DistributedError extends CycleGanError {
   constructor(message: string) {

@@ -9,7 +9,7 @@
  *
  * The launcher starts its workers with that environment and watches them: when one dies the others fail
  * their next collective (naming the rank) and the launcher says which rank died first; Ctrl-C or SIGTERM is
- * passed on once to every worker, which all stop after the same step with one checkpoint from rank 0.
+ * passed on to every worker, which all stop after the same step with one checkpoint from rank 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -90,8 +90,6 @@ export async function asWorker<R>(launch: Launch, fn: (distributed?: Distributed
   const context = await DistributedContext.join({ rank: launch.rank, worldSize: launch.worldSize, masterAddr: launch.masterAddr, masterPort: launch.masterPort, backend: launch.backend, timeoutMs: launch.timeoutMs, interface: process.env.GLOO_SOCKET_IFNAME });
   // Started by our launcher, which has gone (killed): stop as on Ctrl-C, after the current step with a checkpoint.
   const launcher = process.env.CYCLEGAN_LAUNCHER_PID;
-  // torchrun and job schedulers stop workers with SIGTERM: treat it as Ctrl-C.
-  process.once('SIGTERM', () => process.kill(process.pid, 'SIGINT'));
   const orphanWatch = launcher ? setInterval(() => process.ppid !== Number(launcher) && process.kill(process.pid, 'SIGINT'), 2000) : null;
   orphanWatch?.unref();
   let result: R;
@@ -149,22 +147,17 @@ export async function runLauncher(launch: Extract<Launch, { kind: 'launcher' }>,
       CYCLEGAN_DIST_TIMEOUT: String(launch.timeoutMs / 1000),
       CYCLEGAN_LAUNCHER_PID: String(process.pid),
     };
-    // Their own process group: a Ctrl-C in the terminal reaches the launcher only, which passes it on exactly once
-    // (a worker takes a second one as "quit at once").
+    // Their own process group: a Ctrl-C in the terminal reaches the launcher only, which passes it on once
+    // (twice would read as a second Ctrl-C).
     const child = spawn(process.execPath, [script, ...childArgv], { env, stdio: ['ignore', rank === 0 ? 'inherit' : 'ignore', 'pipe'], detached: true });
     createInterface({ input: child.stderr! }).on('line', (line) => io.write(rank === 0 ? `${line}\n` : `[rank ${rank}] ${line}\n`));
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
     children.push({ rank, child, exit });
   }
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) {
-      // A second request: stop at once.
-      for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
-      return;
-    }
-    stopping = true;
-    for (const { child } of children) if (child.exitCode === null) child.kill('SIGINT');
+  // Each signal goes on to every worker, which counts them as the CLI does (src/cli/stop_signals.ts):
+  // the first stops after the current step with a checkpoint, the third quits at once.
+  const stop = (signal: NodeJS.Signals): void => {
+    for (const { child } of children) if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
@@ -174,7 +167,7 @@ export async function runLauncher(launch: Extract<Launch, { kind: 'launcher' }>,
     await Promise.all(
       children.map(async ({ rank, exit }) => {
         const r = await exit;
-        const failed = r.signal !== null || (r.code !== 0 && r.code !== 130);
+        const failed = r.signal !== null || (r.code !== 0 && r.code !== 130 && r.code !== 143);
         if (!failed || firstFailure) return;
         firstFailure = { rank, ...r };
         io.write(`cyclegan: rank ${rank} ${r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`}; the other ranks stop at their next collective (rerun the same command to resume from the last checkpoint)\n`);
@@ -189,7 +182,7 @@ export async function runLauncher(launch: Extract<Launch, { kind: 'launcher' }>,
     const failure = firstFailure as { rank: number; code: number | null; signal: NodeJS.Signals | null } | null;
     if (failure) return failure.code && failure.code > 0 ? failure.code : 1;
     const codes = await Promise.all(children.map((c) => c.exit));
-    return codes.some((c) => c.code === 130) ? 130 : 0;
+    return codes.find((c) => c.code === 130 || c.code === 143)?.code ?? 0;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -10,8 +10,8 @@
  *   each rank's image count, which is the gradient of one batch holding every rank's images (the losses
  *   are means over images and instance norm works per image), so every rank takes the same step;
  * - rank 0 alone writes the run folder (`isWriter`);
- * - a stop request (Ctrl-C, SIGTERM) on any rank is agreed on after each step, so all ranks stop after
- *   the same step and rank 0 writes the one checkpoint;
+ * - a stop request (Ctrl-C, SIGTERM) or a due timed checkpoint on any rank is agreed on after each step,
+ *   so all ranks stop or save after the same step, and rank 0 writes the one checkpoint;
  * - a failed collective is explained: a liveness counter each rank keeps in the store shows which rank
  *   stopped responding.
  *
@@ -146,14 +146,17 @@ export class DistributedContext {
     return losses;
   }
 
-  /** True on every rank when any rank was asked to stop: all stop after the same step. */
-  async agreeStop(localStop: boolean): Promise<boolean> {
-    const flag = tensor([localStop ? 1 : 0], [1]);
+  /**
+   * Flags every rank must agree on after a step (stop requested, checkpoint due): each is true on every rank
+   * when it is true on any, so all ranks stop, or save, after the same step.
+   */
+  async agreeAny(local: readonly boolean[]): Promise<boolean[]> {
+    const flags = tensor(local.map((f) => (f ? 1 : 0)), [local.length]);
     try {
-      await this.#explained(() => this.group.allreduceSum([flag]));
-      return flag.item() > 0;
+      await this.#explained(() => this.group.allreduceSum([flags]));
+      return [...flags.data()].map((v) => v > 0);
     } finally {
-      flag.dispose();
+      flags.dispose();
     }
   }
 

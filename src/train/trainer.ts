@@ -4,9 +4,11 @@
  * output_0.manifest. Ctrl-C (an aborted signal) finishes the current step and writes a checkpoint,
  * from which the same command continues to the same result as an uninterrupted run.
  */
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { setImmediate as nextEventLoopTurn } from 'node:timers/promises';
 import { ConfigError } from '../errors.js';
 import { checkDevice, manualSeed, setNumThreads, tensor, tidy } from '../engine/index.js';
+import type { DistributedContext } from './distributed_context.js';
 import type { Parameters } from '../config/parameters.js';
 import { convolutionPrecisionOf } from '../config/resolve.js';
 import { Rng, type RngState } from '../data/rng.js';
@@ -19,11 +21,17 @@ import type { EventSink } from './events.js';
 import { prepareDomain, writeDomainReport } from './domain.js';
 import { writeRunParameters, reconcileResumedParameters } from './run_parameters.js';
 import { runFolder, type RunFolder } from './run_folder.js';
+import { effectivePrecision } from '../engine/bf16_support.js';
+import { assertTrainingFits } from './memory_check.js';
+import { CheckpointTimer } from './checkpoint_timer.js';
+import { openRunFolder } from './open_run_folder.js';
+import { runIsFinished } from './finished_run.js';
+import { runLogWriter, truncateRunLog } from './run_log.js';
+import { UseFailures } from './use_failures.js';
 import { saveModelFiles } from './save_model.js';
 import { loadSamples, pickSampleFiles, writeSamples } from './samples.js';
 import { learningRateFactor } from './schedule.js';
 import { derivedRng, streams } from './seeds.js';
-import type { DistributedContext } from './distributed_context.js';
 
 export interface TrainOptions {
   source: string;
@@ -33,6 +41,8 @@ export interface TrainOptions {
   onEvent?: EventSink;
   /** Aborting finishes the current step, writes a checkpoint and returns. */
   signal?: AbortSignal;
+  /** Remove a previous run's checkpoint and outputs in `out` and start over (otherwise it is continued). */
+  restart?: boolean;
   /** Data-parallel training: this process is one rank of the group (see distributed_context.ts); rank 0 alone writes the run folder. */
   distributed?: DistributedContext;
 }
@@ -45,24 +55,48 @@ export interface TrainResult {
 }
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
+  // Data-parallel ranks other than 0 neither take nor write the run folder.
+  if (o.distributed && !o.distributed.isWriter) return trainInFolder(o, runFolder(o.out));
+  const { folder, lock } = openRunFolder(o.out, 'train', o.onEvent ?? (() => {}), o.restart);
+  try {
+    return await trainInFolder(o, folder);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainResult> {
   const started = Date.now();
-  const emit: EventSink = o.onEvent ?? (() => {});
-  const folder = runFolder(o.out);
+  const toTerminal: EventSink = o.onEvent ?? (() => {});
+  let toLog: EventSink = () => {};
+  // One stream of events for the caller and for logs/train.jsonl.
+  const emit: EventSink = (event) => {
+    toLog(event);
+    toTerminal(event);
+  };
+
   const dist = o.distributed;
   const writer = !dist || dist.isWriter;
-  if (writer) mkdirSync(folder.root, { recursive: true });
-
   let p = o.parameters;
   let progress: TrainingProgress | null = null;
   let checkpointFile = null;
+  let finished = false;
   if (writer && existsSync(folder.latestCheckpoint)) {
     const { file, meta } = readCheckpoint(folder.latestCheckpoint);
     p = reconcileResumedParameters(meta.parameters, o.parameters, emit);
     progress = meta.progress;
     checkpointFile = file;
+    finished = runIsFinished(folder, progress, p);
+    if (!finished) truncateRunLog(folder.trainLog, progress.globalStep);
   }
   // The other ranks train with rank 0's parameters and resume where rank 0's checkpoint says.
-  if (dist) ({ p, progress } = await dist.agree('run', { p, progress }));
+  if (dist) ({ p, progress, finished } = await dist.agree('run', { p, progress, finished }));
+  if (finished && progress) {
+    emit({ type: 'info', message: `${folder.root} holds a finished run (epoch ${progress.epoch} of ${p.max_epoch}, Data/ and the manifest written): nothing to do. Raise --max_epoch to train further, or add --restart to start over` });
+    return { folder, completed: true, epoch: progress.epoch, generated: 0 };
+  }
+  p = effectivePrecision(p, (message) => emit({ type: 'warning', message }));
+  if (writer) toLog = runLogWriter(folder.trainLog, p.log_frequency);
   if (p.predict) throw new ConfigError('predict is true: use `cyclegan predict` (or `run`) to translate with a saved model instead of training');
   setNumThreads(p.threads);
   checkDevice(p.device);
@@ -73,6 +107,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const target = await prepareDomain('target', o.target, p.do_validation, emit);
   if (writer) writeDomainReport(folder.root, [source, target]);
 
+  assertTrainingFits(p);
   // Each rank's image pool draws from its own stream (rank 0's is the single-process one).
   let poolRng = progress && writer ? Rng.fromState(progress.rng as RngState) : dist && !writer ? derivedRng(p.seed, streams.pool, dist.rank) : derivedRng(p.seed, streams.pool);
   const model = new CycleGan({
@@ -103,14 +138,21 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const shape = { channels: p.image_channel, height: p.image_height, width: p.image_width };
     const sampleSources = await loadSamples(pickSampleFiles(source.usable), shape);
     const itemsPerEpoch = Math.max(source.usable.length, target.usable.length);
-    const stepsPerEpoch = Math.ceil(itemsPerEpoch / (p.batch_size * (dist?.worldSize ?? 1)));
+    const stepsPerEpoch = Math.ceil(itemsPerEpoch / (p.batch_size * ranksNow));
     // A checkpoint records completed epochs plus steps done in the next one; training continues right there.
     const firstEpoch = (progress?.epoch ?? 0) + 1;
     let globalStep = progress?.globalStep ?? 0;
-    emit({ type: 'start', startEpoch: firstEpoch, maxEpoch: p.max_epoch, stepsPerEpoch, resumed: progress !== null });
-    if (writer) mkdirSync(folder.logs, { recursive: true });
+    const resumeStep = progress?.stepInEpoch ?? 0;
+    if (progress) emit({ type: 'info', message: `resuming from ${folder.latestCheckpoint} at epoch ${firstEpoch} of ${p.max_epoch}, step ${resumeStep + 1} of ${stepsPerEpoch} (${globalStep} steps done)` });
+    emit({ type: 'start', startEpoch: firstEpoch, startStep: resumeStep, globalStep, maxEpoch: p.max_epoch, stepsPerEpoch, resumed: progress !== null });
 
-    const batches = new BatchLoader({ shape, loadScale: p.load_scale, flip: p.flip, seed: p.seed, batchSize: p.batch_size, shard: dist?.shard, onSkip: (message) => emit({ type: 'warning', message }) });
+    const failures = new UseFailures();
+    const onSkip = (message: string, path: string, reason: string) => {
+      emit({ type: 'warning', message });
+      failures.record(path, reason);
+    };
+    const batches = new BatchLoader({ shape, loadScale: p.load_scale, cropMode: p.preprocess, flip: p.flip, seed: p.seed, batchSize: p.batch_size, shard: dist?.shard, onSkip });
+    const checkpointTimer = new CheckpointTimer(p.checkpoint_minutes);
 
     const timing = { steps: 0, seconds: 0 };
     let stopping = false;
@@ -154,12 +196,22 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
               imagesPerSecond: (batch.n * 2) / perStep,
               etaSeconds: perStep * stepsLeft,
             };
-            if (writer) appendFileSync(folder.trainLog, JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n');
             emit(event);
           }
         }
-        // Every rank stops after the same step: a stop asked of any rank is agreed on by all.
-        stopping = dist ? await dist.agreeStop(o.signal?.aborted ?? false) : (o.signal?.aborted ?? false);
+        // Batches served from the decoded cache resolve without a trip through the event loop: without this turn a
+        // signal handler (Ctrl-C, SIGTERM) would only run at the end of the epoch.
+        await nextEventLoopTurn();
+        // Ranks act on a stop or a due checkpoint together: any rank's request holds for all.
+        let due: boolean;
+        [stopping, due] = dist ? await dist.agreeAny([o.signal?.aborted ?? false, checkpointTimer.due()]) : [o.signal?.aborted ?? false, checkpointTimer.due()];
+        if (due && !stopping && step + 1 < stepsPerEpoch) {
+          const pools = dist ? await dist.gatherPools(model, poolRng, poolImage, p.device) : undefined;
+          if (writer) saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch - 1, step + 1, globalStep, poolRng, model, pools?.rankRng), pools?.tensors);
+          pools?.dispose();
+          checkpointTimer.reset();
+          emit({ type: 'saved', epoch, stepInEpoch: step + 1, files: [folder.latestCheckpoint] });
+        }
         if (stopping && step + 1 < stepsPerEpoch) {
           const pools = dist ? await dist.gatherPools(model, poolRng, poolImage, p.device) : undefined;
           if (writer) saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch - 1, step + 1, globalStep, poolRng, model, pools?.rankRng), pools?.tensors);
@@ -175,12 +227,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       if (!dist) stopping = o.signal?.aborted ?? false;
       const saving = epoch % p.save_frequency === 0 || last || stopping;
       const pools = saving && dist ? await dist.gatherPools(model, poolRng, poolImage, p.device) : undefined;
-      if (writer && saving) {
+      if (saving && writer) {
         const files = await saveModelFiles(model, p, epoch, folder);
         saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch, 0, globalStep, poolRng, model, pools?.rankRng), pools?.tensors);
         emit({ type: 'saved', epoch, files: [...files, folder.latestCheckpoint] });
       }
       pools?.dispose();
+      if (saving) checkpointTimer.reset();
       if (stopping && !last) {
         emit({ type: 'interrupted', epoch: epoch + 1, stepInEpoch: 0, checkpoint: folder.latestCheckpoint });
         return { folder, completed: false, epoch, generated: 0 };
@@ -190,10 +243,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     const translator = engineTranslator(model.netG_A, p.device, false, convolutionPrecisionOf(p));
     const entries = await generateTranslations({
       files: source.usable,
+      // Data-parallel: each batch of batch_size x ranks images is split over the ranks; rank 0 writes it all.
       ...(dist ? { translator: dist.shardedTranslator(translator), parameters: { ...p, batch_size: p.batch_size * dist.worldSize }, write: writer } : { translator, parameters: p }),
       folder,
       onEvent: emit,
+      onSkip: (path, reason) => failures.record(path, reason),
     });
+    if (failures.size && writer) writeDomainReport(folder.root, [source, target].map((d) => ({ ...d, result: failures.applyTo(d.result) })));
     emit({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
     return { folder, completed: true, epoch: p.max_epoch, generated: entries.length };
   } finally {
