@@ -36,6 +36,8 @@ test('two processes rendezvous over TCP on 127.0.0.1, allreduce and broadcast', 
   assert.equal(r1.code, 0, JSON.stringify(r1.lines));
   // Weighted mean of the gradients, weights rank + 1: (1 * g0 + 2 * g1) / 3, recomputed from the inputs.
   const mean = (n: number, offset: number): number[] => contribution(offset, n).map((g0, i) => (1 * g0 + 2 * contribution(offset + 1, n)[i]) / 3);
+  // While rank 0 waited about a second for rank 1, its event loop ran a 10 ms timer many times.
+  assert.ok((find(r0.lines, 'ticks').ticks as number) >= 20, JSON.stringify(find(r0.lines, 'ticks')));
   for (const r of [r0, r1]) {
     const m = find(r.lines, 'mean');
     assert.equal(m.total, 3);

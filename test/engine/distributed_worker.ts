@@ -20,7 +20,13 @@ async function main(): Promise<void> {
   if (scenario === 'collectives') {
     const a = parameterWithGrad(contribution(rank, 6), [2, 3]);
     const b = parameterWithGrad(contribution(rank + 10, 4), [4]);
+    // Rank 1 comes late: rank 0's allreduce waits for it off the JavaScript thread, so timers keep running meanwhile.
+    if (rank === 1) await new Promise((resolve) => setTimeout(resolve, 1000));
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 10);
     const total = await group.allreduceMean([a, b], rank + 1);
+    clearInterval(timer);
+    if (rank === 0) say({ rank, what: 'ticks', ticks });
     say({ rank, what: 'mean', total, a: [...a.grad!.data()], b: [...b.grad!.data()] });
     const s = tensor(contribution(rank, 5), [5]);
     await group.allreduceSum([s]);
