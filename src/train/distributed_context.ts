@@ -50,6 +50,8 @@ const HEARTBEAT_MS = 1000;
 
 export class DistributedContext {
   #beats = 0;
+  /** Where the run's small collective tensors live: NCCL reduces GPU tensors only (syncModel sets it). */
+  #device = 'cpu';
   #poolExchanges = 0;
   #heartbeat: ReturnType<typeof setInterval> | null = null;
 
@@ -105,7 +107,8 @@ export class DistributedContext {
   }
 
   /** Makes every rank's networks and optimizer state rank 0's (DDP's initial broadcast; also carries a resumed checkpoint). */
-  async syncModel(model: CycleGan, optimizerSteps: { G: number; D: number }): Promise<void> {
+  async syncModel(model: CycleGan, optimizerSteps: { G: number; D: number }, device = 'cpu'): Promise<void> {
+    this.#device = this.group.backend === 'nccl' ? device : 'cpu';
     const tensors = [...model.namedParameters().map(([, t]) => t), ...[model.optimizerG, model.optimizerD].flatMap((o) => [...o.stateDict().expAvg, ...o.stateDict().expAvgSq])];
     await this.#explained(() => this.group.broadcast(tensors, 0));
     for (const [opt, steps] of [
@@ -151,7 +154,7 @@ export class DistributedContext {
    * when it is true on any, so all ranks stop, or save, after the same step.
    */
   async agreeAny(local: readonly boolean[]): Promise<boolean[]> {
-    const flags = tensor(local.map((f) => (f ? 1 : 0)), [local.length]);
+    const flags = tensor(local.map((f) => (f ? 1 : 0)), [local.length], { device: this.#device });
     try {
       await this.#explained(() => this.group.allreduceSum([flags]));
       return [...flags.data()].map((v) => v > 0);
@@ -229,7 +232,7 @@ export class DistributedContext {
   async checkIdentical(model: CycleGan): Promise<string> {
     const mine = DistributedContext.checksum(model);
     // Each rank fills its own slot of a sum (float64 holds a 32-bit checksum exactly).
-    const slots = tensor(Float64Array.from({ length: this.worldSize }, (_, r) => (r === this.rank ? parseInt(mine, 16) : 0)), [this.worldSize], { dtype: 'float64' });
+    const slots = tensor(Float64Array.from({ length: this.worldSize }, (_, r) => (r === this.rank ? parseInt(mine, 16) : 0)), [this.worldSize], { dtype: 'float64', device: this.#device });
     try {
       await this.#explained(() => this.group.allreduceSum([slots]));
       const all = [...slots.data()].map((v) => v.toString(16).padStart(8, '0'));
@@ -256,7 +259,7 @@ export class DistributedContext {
         const last = Math.min(n, first + per);
         const out = new Float32Array(n * plane);
         if (last > first) out.set(await local.translate(batch.subarray(first * plane, last * plane), [last - first, c, h, w]), first * plane);
-        const merged = tensor(out, [n * plane]);
+        const merged = tensor(out, [n * plane], { device: this.#device });
         try {
           await this.#explained(() => this.group.allreduceSum([merged]));
           return merged.toFloat32();

@@ -126,7 +126,7 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
   });
   try {
     if (progress && checkpointFile) restoreCheckpoint(model, checkpointFile, progress, folder.latestCheckpoint);
-    if (dist) await dist.syncModel(model, progress?.optimizerSteps ?? { G: 0, D: 0 });
+    if (dist) await dist.syncModel(model, progress?.optimizerSteps ?? { G: 0, D: 0 }, p.device);
     const poolImage = [1, p.image_channel, p.image_height, p.image_width];
     if (dist && progress) {
       const restored = await dist.scatterPools(model, checkpointFile, progress, poolImage, p.device);
