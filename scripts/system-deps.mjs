@@ -5,8 +5,9 @@ import { existsSync } from 'node:fs';
 import { findLibtorch, searched } from './find-libtorch.mjs';
 
 // libopenblas0-pthread: Debian's libtorch calls the system BLAS; the reference BLAS made a training step ~2x slower.
+// fonts-dejavu-core: the font the sample sheets' labels are drawn in.
 // libgloo-dev: the Gloo headers that c10d's ProcessGroupGloo.hpp includes (data-parallel training; libtorch_cpu already links libgloo).
-const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'libgloo-dev'];
+const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-core', 'libgloo-dev'];
 // python3-torch: the PyTorch reference that tests and benchmarks compare against.
 const REFERENCE_PACKAGES = ['python3-torch'];
 // The quality-parity benchmark: its data is cut from marble-qt-data's NASA maps; the reference's loop reads images with PIL.

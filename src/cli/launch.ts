@@ -18,7 +18,6 @@ import type { Parameters } from '../config/parameters.js';
 import { DEFAULT_DIST_TIMEOUT_MS, type DistBackend } from '../engine/distributed.js';
 import { DistributedContext } from '../train/distributed_context.js';
 import type { EventSink } from '../train/events.js';
-import { takeString, type ParsedArgs } from './args.js';
 
 interface Rendezvous {
   masterAddr: string;
@@ -43,9 +42,13 @@ function integer(name: string, text: string | undefined, min: number, fallback: 
   return v;
 }
 
-/** Takes the launch flags out of `args` and reads torchrun's environment: what this process is to do. */
-export function takeLaunch(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): Launch {
-  const flag = Object.fromEntries(LAUNCH_FLAGS.map((n) => [n, takeString(args, n)])) as Record<(typeof LAUNCH_FLAGS)[number], string | undefined>;
+/** Reads the launch flags (parsed by command_line.ts) and torchrun's environment: what this process is to do. */
+export function takeLaunch(options: ReadonlyMap<string, string | true>, env: NodeJS.ProcessEnv = process.env): Launch {
+  const value = (n: string): string | undefined => {
+    const v = options.get(n);
+    return v === true ? undefined : v;
+  };
+  const flag = Object.fromEntries(LAUNCH_FLAGS.map((n) => [n, value(n)])) as Record<(typeof LAUNCH_FLAGS)[number], string | undefined>;
   const backend = (flag.dist_backend ?? env.CYCLEGAN_DIST_BACKEND ?? 'gloo') as DistBackend;
   if (backend !== 'gloo' && backend !== 'nccl') throw new ConfigError(`Expected gloo or nccl for dist_backend but received '${backend}'`);
   const timeoutMs = integer('dist_timeout (seconds)', flag.dist_timeout ?? env.CYCLEGAN_DIST_TIMEOUT, 1, DEFAULT_DIST_TIMEOUT_MS / 1000) * 1000;

@@ -29,7 +29,7 @@ import { runIsFinished } from './finished_run.js';
 import { runLogWriter, truncateRunLog } from './run_log.js';
 import { UseFailures } from './use_failures.js';
 import { saveModelFiles } from './save_model.js';
-import { loadSamples, pickSampleFiles, writeSamples } from './samples.js';
+import { loadSamples, writeSamples } from './samples.js';
 import { learningRateFactor } from './schedule.js';
 import { derivedRng, streams } from './seeds.js';
 
@@ -136,7 +136,7 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
     if (progress && (progress.worldSize ?? 1) !== ranksNow) emit({ type: 'warning', message: `resuming a checkpoint written by ${progress.worldSize ?? 1} rank(s) with ${ranksNow}: each step now covers batch_size x ${ranksNow} pairs, so the run continues differently from an uninterrupted one` });
 
     const shape = { channels: p.image_channel, height: p.image_height, width: p.image_width };
-    const sampleSources = await loadSamples(pickSampleFiles(source.usable), shape);
+    const sampleSources = await loadSamples(source.usable, shape, target.usable);
     const itemsPerEpoch = Math.max(source.usable.length, target.usable.length);
     const stepsPerEpoch = Math.ceil(itemsPerEpoch / (p.batch_size * ranksNow));
     // A checkpoint records completed epochs plus steps done in the next one; training continues right there.
@@ -179,6 +179,7 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
           for (const n of lossNames) sums[n] += losses[n];
           counted++;
           globalStep++;
+          emit({ type: 'tick', epoch, maxEpoch: p.max_epoch, step: step + 1, stepsPerEpoch, secondsPerStep: timing.seconds / timing.steps, lrG: model.optimizerG.lr, losses });
           if (globalStep % p.log_frequency === 0) {
             const perStep = timing.seconds / timing.steps;
             const stepsLeft = stepsPerEpoch - step - 1 + (p.max_epoch - epoch) * stepsPerEpoch;
