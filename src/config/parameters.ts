@@ -56,6 +56,26 @@ export interface Parameters {
   load_scale: number;
   /** fp32, or bf16: convolutions in bfloat16 (AMX where the CPU has it), norms, losses and Adam in float32; default fp32. */
   precision: 'fp32' | 'bf16';
+  /** The reference's generator: resnet_9blocks, resnet_6blocks, unet_256 or unet_128; default resnet_9blocks. */
+  netG: 'resnet_9blocks' | 'resnet_6blocks' | 'unet_256' | 'unet_128';
+  /** The reference's discriminator: basic (70x70 PatchGAN), n_layers (n_layers_D convs) or pixel; default basic. */
+  netD: 'basic' | 'n_layers' | 'pixel';
+  /** Conv layers of netD n_layers; default 3. */
+  n_layers_D: number;
+  /** instance, batch or none; default instance. */
+  norm: 'instance' | 'batch' | 'none';
+  /** No dropout in the generators; default true (the reference's CycleGAN default). */
+  no_dropout: boolean;
+  /** Weight init: normal, xavier, kaiming or orthogonal; default normal. */
+  init_type: 'normal' | 'xavier' | 'kaiming' | 'orthogonal';
+  /** Scale of normal, xavier and orthogonal init; default 0.02. */
+  init_gain: number;
+  /** GAN objective: lsgan, vanilla (cross-entropy) or wgangp; default lsgan. */
+  gan_mode: 'lsgan' | 'vanilla' | 'wgangp';
+  /** Start training from the reference's weights: a checkpoints folder (latest_net_G_A.pth, ...) or one generator file; default "". */
+  init_from: string;
+  /** A reference dataset folder with trainA/ and trainB/ (testA/, testB/): source and target; default "". */
+  dataroot: string;
 }
 
 type Check = (value: unknown) => string | null;
@@ -104,6 +124,16 @@ export const PARAMETERS: Readonly<Record<keyof Parameters, ParameterSpec>> = Obj
   flip: { type: 'boolean', default: () => true },
   load_scale: { type: 'number', default: () => 1.12, check: (v) => (typeof v === 'number' && v >= 1 && v <= 4 ? null : 'a number from 1 to 4') },
   precision: { type: 'string', default: () => 'fp32', check: oneOf('fp32', 'bf16') },
+  netG: { type: 'string', default: () => 'resnet_9blocks', check: oneOf('resnet_9blocks', 'resnet_6blocks', 'unet_256', 'unet_128') },
+  netD: { type: 'string', default: () => 'basic', check: oneOf('basic', 'n_layers', 'pixel') },
+  n_layers_D: { type: 'integer', default: () => 3, check: positiveInteger },
+  norm: { type: 'string', default: () => 'instance', check: oneOf('instance', 'batch', 'none') },
+  no_dropout: { type: 'boolean', default: () => true },
+  init_type: { type: 'string', default: () => 'normal', check: oneOf('normal', 'xavier', 'kaiming', 'orthogonal') },
+  init_gain: { type: 'number', default: () => 0.02, check: positiveNumber },
+  gan_mode: { type: 'string', default: () => 'lsgan', check: oneOf('lsgan', 'vanilla', 'wgangp') },
+  init_from: { type: 'string', default: () => '' },
+  dataroot: { type: 'string', default: () => '' },
 });
 
 export const PARAMETER_NAMES = Object.keys(PARAMETERS) as (keyof Parameters)[];

@@ -42,7 +42,7 @@ export async function loadModel(path: string, p: Readonly<Parameters>): Promise<
   setNumThreads(p.threads);
   checkDevice(p.device);
   if (format === 'pb') return { translator: await modelRunnerOfBytes(bytes, path, { device: p.device }) };
-  const { net, meta } = loadGenerator(path, 'AtoB', bytes);
+  const { net, meta } = loadGenerator(path, 'AtoB', bytes, p);
   return { translator: engineTranslator(net.to(p.device), p.device, true, convolutionPrecisionOf(p)), trainedSize: { height: meta.image_height, width: meta.image_width, channels: meta.generator.channels } };
 }
 

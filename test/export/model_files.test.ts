@@ -14,7 +14,7 @@ import { OnnxTranslator } from '../../src/predict/model_runners/onnx_runner.js';
 import { PbTranslator } from '../../src/predict/model_runners/pb_runner.js';
 import { tempDir } from '../helpers/reference.js';
 
-const EXPECTED = 'Expected an ONNX model (.onnx), a frozen TensorFlow graph (.pb) or a cyclegan checkpoint (safetensors)';
+const EXPECTED = 'Expected an ONNX model (.onnx), a frozen TensorFlow graph (.pb), a cyclegan checkpoint (safetensors) or a PyTorch state_dict (.pth)';
 
 describe('model files', () => {
   let dir: string;
