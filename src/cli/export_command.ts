@@ -1,20 +1,25 @@
-/** `cyclegan export MODEL --format pb|onnx [--direction AtoB|BtoA] [--out FILE]`: export a generator from a checkpoint. */
+/** `cyclegan export MODEL --format pb|onnx|pth [--direction AtoB|BtoA] [--out FILE]`: export a generator from a checkpoint or a reference .pth. */
 import { ConfigError } from '../errors.js';
 import { exportGenerator } from '../export/index.js';
 import { loadGenerator } from '../io/checkpoint.js';
+import { writePth } from '../io/pth_write.js';
+import { toStoredMap } from '../io/tensor_store.js';
 import { takeString, type ParsedArgs } from './args.js';
 
 export async function runExport(args: ParsedArgs): Promise<number> {
   const model = args.positional[0];
-  if (!model) throw new ConfigError('Missing the checkpoint to export: cyclegan export MODEL --format pb|onnx [--direction AtoB|BtoA] [--out FILE]');
-  const format = takeString(args, 'format', true, 'pb (frozen TensorFlow graph) or onnx');
-  if (format !== 'pb' && format !== 'onnx') throw new ConfigError(`Expected pb or onnx for --format but received '${format}'`);
+  if (!model) throw new ConfigError('Missing the checkpoint to export: cyclegan export MODEL --format pb|onnx|pth [--direction AtoB|BtoA] [--out FILE]');
+  const format = takeString(args, 'format', true, 'pb (frozen TensorFlow graph), onnx or pth (PyTorch state_dict)');
+  if (format !== 'pb' && format !== 'onnx' && format !== 'pth') throw new ConfigError(`Expected pb, onnx or pth for --format but received '${format}'`);
   const direction = takeString(args, 'direction') ?? 'AtoB';
   if (direction !== 'AtoB' && direction !== 'BtoA') throw new ConfigError(`Expected AtoB or BtoA for --direction but received '${direction}'`);
-  const out = takeString(args, 'out') ?? model.replace(/\.safetensors$/i, '') + (direction === 'BtoA' ? '_BtoA' : '') + `.${format}`;
+  const out = takeString(args, 'out') ?? model.replace(/\.(safetensors|pth)$/i, '') + (direction === 'BtoA' ? '_BtoA' : '') + `.${format}`;
+  if (out === model) throw new ConfigError(`--out ${out} would overwrite the model it is exported from; give another --out`);
   const { net } = loadGenerator(model, direction);
   try {
-    exportGenerator(net, format, out);
+    // pth: the generator's state_dict under the reference's names, as its save_networks writes net_G_A.
+    if (format === 'pth') writePth(out, toStoredMap(net.namedState()));
+    else exportGenerator(net, format, out);
   } finally {
     net.dispose();
   }

@@ -10,11 +10,11 @@ Usage:
   cyclegan predict --resume MODEL --source X --out OUT [--keep_size] [parameters]
   cyclegan run     --config params.json --source X [--target Y] --out OUT
   cyclegan validate DIR [--out REPORT.json]
-  cyclegan export  MODEL --format pb|onnx [--direction AtoB|BtoA] [--out FILE]
+  cyclegan export  MODEL --format pb|onnx|pth [--direction AtoB|BtoA] [--out FILE]   (MODEL: a checkpoint or a reference .pth)
   cyclegan demo    [--out DIR] [--quick]
 
 X and Y are folders of images (dir/*.jpg) or of class folders (dir/<class>/*.jpg), or manifest files.
-MODEL is a checkpoint (.safetensors), an .onnx or a frozen .pb (told apart by content).
+MODEL is a checkpoint (.safetensors), a PyTorch state_dict (.pth), an .onnx or a frozen .pb (told apart by content).
 OUT receives model/, samples/, Data/, output_0.manifest, params.json, validation_report.json, logs/.
 Running train again on an OUT that holds a checkpoint continues it; Ctrl-C writes one.
 

@@ -4,7 +4,7 @@ export { tensor, full, zeros, ones, scalar, randn, rand, type CreateOptions, typ
 export * from './functional.js';
 export { tidy, keep, dispose } from './scope.js';
 export * from './runtime.js';
-export { Module } from './nn/module.js';
+export { Module, type Structure, type NamedModules } from './nn/module.js';
 export * from './nn/layers.js';
 export { BatchNorm2d } from './nn/batch_norm.js';
 export { Dropout, Identity } from './nn/dropout.js';

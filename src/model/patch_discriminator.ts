@@ -3,7 +3,7 @@
  * NLayerDiscriminator in junyanz/pytorch-CycleGAN-and-pix2pix models/networks.py. With n_layers=3 (netD
  * basic) it scores overlapping 70x70 patches: the output is a map, one logit per patch.
  */
-import { Conv2d, LeakyReLU, Module, Sequential, type Tensor } from '../engine/index.js';
+import { Conv2d, LeakyReLU, Module, Sequential, type Structure, type Tensor } from '../engine/index.js';
 import { convBias, normLayer, type NormType } from './norm_layer.js';
 
 export interface DiscriminatorConfig {
@@ -36,6 +36,9 @@ export class PatchDiscriminator extends Module {
     layers.push(new Conv2d(ndf * previous, ndf * mult, kw, { stride: 1, padding: 1, bias }), normLayer(norm, ndf * mult), new LeakyReLU(0.2));
     layers.push(new Conv2d(ndf * mult, 1, kw, { stride: 1, padding: 1 }));
     this.model = this.registerModule('model', new Sequential(...layers));
+  }
+  override structure(): Structure {
+    return { kind: 'sequence', parts: [['model', this.model]] };
   }
   forward(x: Tensor): Tensor {
     return this.model.forward(x);

@@ -2,7 +2,7 @@
  * The 1x1 PatchGAN ("pixelGAN") discriminator, following PixelDiscriminator in
  * junyanz/pytorch-CycleGAN-and-pix2pix models/networks.py: one logit per pixel, from colour alone.
  */
-import { Conv2d, LeakyReLU, Module, Sequential, type Tensor } from '../engine/index.js';
+import { Conv2d, LeakyReLU, Module, Sequential, type Structure, type Tensor } from '../engine/index.js';
 import { convBias, normLayer, type NormType } from './norm_layer.js';
 
 export class PixelDiscriminator extends Module {
@@ -23,6 +23,9 @@ export class PixelDiscriminator extends Module {
         new Conv2d(ndf * 2, 1, 1, { bias }),
       ),
     );
+  }
+  override structure(): Structure {
+    return { kind: 'sequence', parts: [['net', this.net]] };
   }
   forward(x: Tensor): Tensor {
     return this.net.forward(x);

@@ -6,7 +6,7 @@
  * residual blocks only with `--no_dropout false`.
  * Layer indices, and so parameter names ("model.10.conv_block.1.weight"), are the reference's.
  */
-import { Conv2d, ConvTranspose2d, Dropout, Module, ReflectionPad2d, ReLU, Sequential, Tanh, type Tensor } from '../engine/index.js';
+import { Conv2d, ConvTranspose2d, Dropout, Module, ReflectionPad2d, ReLU, Sequential, Tanh, type Structure, type Tensor } from '../engine/index.js';
 import { convBias, normLayer, type NormType } from './norm_layer.js';
 
 export interface GeneratorConfig {
@@ -37,6 +37,9 @@ export class ResnetBlock extends Module {
     layers.push(new ReflectionPad2d(1), new Conv2d(dim, dim, 3, { bias }), normLayer(norm, dim));
     this.convBlock = this.registerModule('conv_block', new Sequential(...layers));
   }
+  override structure(): Structure {
+    return { kind: 'residual', body: [['conv_block', this.convBlock]] };
+  }
   forward(x: Tensor): Tensor {
     const residual = this.convBlock.forward(x);
     const out = x.add(residual);
@@ -66,6 +69,9 @@ export class ResnetGenerator extends Module {
     }
     layers.push(new ReflectionPad2d(3), new Conv2d(ngf, channels, 7), new Tanh());
     this.model = this.registerModule('model', new Sequential(...layers));
+  }
+  override structure(): Structure {
+    return { kind: 'sequence', parts: [['model', this.model]] };
   }
   /** Images in [-1, 1], [N, C, H, W] with H and W multiples of 4; output in (-1, 1), same shape. */
   forward(x: Tensor): Tensor {

@@ -9,7 +9,7 @@
  * so the skip connection it concatenates carries leaky_relu(x), not x. Released pix2pix weights were
  * trained that way, so the skip here is leaky_relu(x) too.
  */
-import { cat, Conv2d, ConvTranspose2d, Dropout, LeakyReLU, Module, ReLU, Sequential, Tanh, type Tensor } from '../engine/index.js';
+import { cat, Conv2d, ConvTranspose2d, Dropout, LeakyReLU, Module, ReLU, Sequential, Tanh, type Structure, type Tensor } from '../engine/index.js';
 import { convBias, normLayer, type NormType } from './norm_layer.js';
 
 export interface UnetConfig {
@@ -49,6 +49,18 @@ export class UnetSkipConnectionBlock extends Module {
     this.#afterActivation = new Sequential(...layers.slice(1));
   }
 
+  override structure(): Structure {
+    if (this.kind === 'outermost') return { kind: 'sequence', parts: [['model', this.model]] };
+    const [first, ...rest] = this.model.layers;
+    return {
+      kind: 'sequence',
+      parts: [
+        ['model.0', first],
+        ['', new StructureOnly({ kind: 'concatSkip', body: rest.map((layer, i) => [`model.${i + 1}`, layer]) })],
+      ],
+    };
+  }
+
   forward(x: Tensor): Tensor {
     if (this.kind === 'outermost') return this.model.forward(x);
     // The first layer is the in-place LeakyReLU of the reference: its output is both the skip and the path in.
@@ -58,6 +70,19 @@ export class UnetSkipConnectionBlock extends Module {
     activated.dispose();
     inner.dispose();
     return out;
+  }
+}
+
+/** A structure with no module of its own behind it (the skip part of a U-Net level). */
+class StructureOnly extends Module {
+  constructor(readonly described: Structure) {
+    super();
+  }
+  override structure(): Structure {
+    return this.described;
+  }
+  forward(): Tensor {
+    throw new Error('StructureOnly describes a graph; it is never run');
   }
 }
 
@@ -73,6 +98,9 @@ export class UnetGenerator extends Module {
     block = new UnetSkipConnectionBlock('middle', ngf * 2, ngf * 4, { submodule: block, norm });
     block = new UnetSkipConnectionBlock('middle', ngf, ngf * 2, { submodule: block, norm });
     this.model = this.registerModule('model', new UnetSkipConnectionBlock('outermost', channels, ngf, { inputNc: channels, submodule: block, norm }));
+  }
+  override structure(): Structure {
+    return { kind: 'sequence', parts: [['model', this.model]] };
   }
   /** Images in [-1, 1], [N, C, H, W] with H and W multiples of 2^numDowns; output the same shape. */
   forward(x: Tensor): Tensor {

@@ -12,6 +12,7 @@ import { convolutionPrecisionOf } from '../config/resolve.js';
 import { Rng, type RngState } from '../data/rng.js';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint, type TrainingProgress } from '../io/checkpoint.js';
 import { CycleGan, lossNames, type Losses } from '../model/cyclegan.js';
+import { cycleGanOptionsOf } from '../model/model_options.js';
 import { generateTranslations } from '../predict/generate.js';
 import { engineTranslator } from '../predict/translator.js';
 import { BatchLoader, epochPairs } from './batches.js';
@@ -67,20 +68,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   writeDomainReport(folder.root, [source, target]);
 
   const poolRng = progress ? Rng.fromState(progress.rng as RngState) : derivedRng(p.seed, streams.pool);
-  const model = new CycleGan({
-    channels: p.image_channel,
-    ngf: p.ngf,
-    ndf: p.ndf,
-    nBlocks: p.n_blocks,
-    gLearningRate: p.g_learning_rate,
-    dLearningRate: p.d_learning_rate,
-    lambdaCycle: p.lambda_cycle,
-    lambdaIdentity: p.lambda_identity,
-    poolSize: p.pool_size,
-    random: () => poolRng.next(),
-    precision: convolutionPrecisionOf(p),
-    device: p.device,
-  });
+  const model = new CycleGan(cycleGanOptionsOf(p, () => poolRng.next(), convolutionPrecisionOf(p)));
   try {
     if (progress && checkpointFile) restoreCheckpoint(model, checkpointFile, progress, folder.latestCheckpoint);
 

@@ -125,7 +125,7 @@ describe('export errors', () => {
       assert.ok(error instanceof ExportError);
       assert.equal(
         error.message,
-        "cannot export layer '1' (Sigmoid): it has no ONNX or TensorFlow translation. Supported layers: ResnetGenerator, ResnetBlock, Sequential, Conv2d, ConvTranspose2d, InstanceNorm2d, ReflectionPad2d, ZeroPad2d, ReLU, LeakyReLU and Tanh; add a case to src/export/layer_graph.ts and both writers to export it.",
+        "cannot export layer '1' (Sigmoid): it has no ONNX or TensorFlow translation. Supported layers: modules that describe their structure() (Sequential, the generators and their blocks), Conv2d, ConvTranspose2d, InstanceNorm2d, BatchNorm2d, ReflectionPad2d, ZeroPad2d, ReLU, LeakyReLU, Tanh, Dropout and Identity; give a composite module a structure(), or add a leaf case to src/export/layer_graph.ts and both writers.",
       );
       return true;
     });

@@ -7,6 +7,15 @@ import { copyInto, fillInto, moveInto, normalInit } from '../runtime.js';
 import { keep } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 
+/** Children by their state_dict names relative to the module ("model", "conv_block", "model.1"). */
+export type NamedModules = [string, Module][];
+
+/**
+ * The ways composite modules combine children: in sequence, x + body(x) (ResNet blocks), or
+ * cat([x, body(x)], channels) (U-Net levels).
+ */
+export type Structure = { kind: 'sequence'; parts: NamedModules } | { kind: 'residual'; body: NamedModules } | { kind: 'concatSkip'; body: NamedModules };
+
 export abstract class Module {
   training = true;
   readonly #parameters = new Map<string, Tensor>();
@@ -15,6 +24,14 @@ export abstract class Module {
   readonly #buffers = new Map<string, Tensor>();
 
   abstract forward(x: Tensor): Tensor;
+
+  /**
+   * How forward combines the children, for exporters and other graph walkers: null for a leaf layer
+   * (the walker knows it by its class) and for modules that say nothing (the walker refuses them).
+   */
+  structure(): Structure | null {
+    return null;
+  }
 
   /** Registers a leaf tensor as a trainable parameter; it lives until the module is disposed. */
   protected registerParameter(name: string, value: Tensor): Tensor {
