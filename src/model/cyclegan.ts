@@ -166,10 +166,17 @@ export class CycleGan {
     return loss.item();
   }
 
-  /** Translates a batch without gradients: AtoB with G_A (X -> Y), BtoA with G_B. */
+  /** Translates a batch without gradients, in eval mode: AtoB with G_A (X -> Y), BtoA with G_B. */
   translate(images: Tensor, direction: 'AtoB' | 'BtoA' = 'AtoB'): Tensor {
     const net = direction === 'AtoB' ? this.netG_A : this.netG_B;
-    return withConvolutionPrecision(this.options.precision ?? 'float32', () => noGrad(() => net.forward(images)));
+    // Eval mode: BatchNorm uses its running statistics and leaves them alone, Dropout is off.
+    const wasTraining = net.training;
+    net.eval();
+    try {
+      return withConvolutionPrecision(this.options.precision ?? 'float32', () => noGrad(() => net.forward(images)));
+    } finally {
+      net.train(wasTraining);
+    }
   }
 
   setLearningRates(g: number, d: number): void {
