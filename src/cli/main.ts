@@ -55,8 +55,10 @@ async function main(argv: string[]): Promise<number> {
   const common = { onEvent: render, signal: controller.signal };
   switch (args.command) {
     case 'train': {
-      const source = takeString(args, 'source', true, 'the folder (or manifest) of source-domain images X');
-      const target = takeString(args, 'target', true, 'the folder (or manifest) of target-domain images Y');
+      // --dataroot (the reference's trainA/trainB layout) names both domains itself.
+      const dataroot = args.flags.has('dataroot');
+      const source = dataroot ? (takeString(args, 'source') ?? '') : takeString(args, 'source', true, 'the folder (or manifest) of source-domain images X (or --dataroot D with trainA/ and trainB/)');
+      const target = dataroot ? (takeString(args, 'target') ?? '') : takeString(args, 'target', true, 'the folder (or manifest) of target-domain images Y');
       const out = takeString(args, 'out', true, 'the output folder');
       const parameters = resolveParameters(userParameters(args));
       const result = await train({ source, target, out, parameters, ...common });

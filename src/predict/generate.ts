@@ -21,6 +21,8 @@ export interface GenerateOptions {
   folder: RunFolder;
   /** Translate each image at its own size (rounded to a multiple of 4) instead of image_height x image_width. */
   keepSize?: boolean;
+  /** The manifest's usage of each file; default 'train' (a reference dataset's testA/ is 'test'). */
+  usageOf?: (file: ScannedFile) => 'train' | 'test';
   onEvent?: EventSink;
 }
 
@@ -68,7 +70,7 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
         const image = out.subarray(i * plane, (i + 1) * plane);
         if (o.keepSize) await writeResized(target, image, channels, size, original);
         else await writeImage(target, image, { channels, ...size });
-        entries.push(manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className));
+        entries.push(manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className, o.usageOf?.(file)));
       }
     }
     const done = Math.min(start + batchSize, o.files.length);

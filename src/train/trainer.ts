@@ -13,6 +13,8 @@ import { Rng, type RngState } from '../data/rng.js';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint, type TrainingProgress } from '../io/checkpoint.js';
 import { CycleGan, lossNames, type Losses } from '../model/cyclegan.js';
 import { cycleGanOptionsOf } from '../model/model_options.js';
+import { initFromReference } from '../io/init_from.js';
+import { trainingInputs } from './training_inputs.js';
 import { generateTranslations } from '../predict/generate.js';
 import { engineTranslator } from '../predict/translator.js';
 import { BatchLoader, epochPairs } from './batches.js';
@@ -63,14 +65,17 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   manualSeed(p.seed);
   writeRunParameters(folder.params, p);
 
-  const source = await prepareDomain('source', o.source, p.do_validation, emit);
-  const target = await prepareDomain('target', o.target, p.do_validation, emit);
-  writeDomainReport(folder.root, [source, target]);
+  const inputs = trainingInputs(o.source, o.target, p.dataroot, emit);
+  const source = await prepareDomain('source', inputs.source, p.do_validation, emit);
+  const target = await prepareDomain('target', inputs.target, p.do_validation, emit);
+  const test = inputs.test ? await prepareDomain('testA', inputs.test, p.do_validation, emit) : null;
+  writeDomainReport(folder.root, test ? [source, target, test] : [source, target]);
 
   const poolRng = progress ? Rng.fromState(progress.rng as RngState) : derivedRng(p.seed, streams.pool);
   const model = new CycleGan(cycleGanOptionsOf(p, () => poolRng.next(), convolutionPrecisionOf(p)));
   try {
     if (progress && checkpointFile) restoreCheckpoint(model, checkpointFile, progress, folder.latestCheckpoint);
+    else if (p.init_from) emit({ type: 'info', message: `initialised ${Object.entries(initFromReference(model, p.init_from)).map(([net, file]) => `${net} from ${file}`).join(', ')}` });
 
     const shape = { channels: p.image_channel, height: p.image_height, width: p.image_width };
     const sampleSources = await loadSamples(pickSampleFiles(source.usable), shape);
@@ -150,7 +155,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       }
     }
 
-    const entries = await generateTranslations({ files: source.usable, translator: engineTranslator(model.netG_A, p.device, false, convolutionPrecisionOf(p)), parameters: p, folder, onEvent: emit });
+    const testFiles = new Set(test?.usable.map((f) => f.path));
+    const toTranslate = test ? [...source.usable, ...test.usable] : source.usable;
+    const entries = await generateTranslations({ files: toTranslate, usageOf: (f) => (testFiles.has(f.path) ? 'test' : 'train'), translator: engineTranslator(model.netG_A, p.device, false, convolutionPrecisionOf(p)), parameters: p, folder, onEvent: emit });
     emit({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
     return { folder, completed: true, epoch: p.max_epoch, generated: entries.length };
   } finally {

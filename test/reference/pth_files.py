@@ -8,6 +8,8 @@
   hostile DIR      evil_zip.pth and evil_legacy.pth whose pickles call os.system, and checkpoint.pth
                    (a dict holding an optimizer's state, not a state_dict)
   load PTH IO OUT --netG ... : torch.load + load_state_dict(strict=True) of our .pth, output on IO's input
+  checkpoints DIR --netG resnet_1 --ngf 4 --ndf 4: a reference checkpoints folder, as its save_networks
+                   writes it: 5_net_{G_A,G_B,D_A,D_B}.pth (stale) and latest_net_*.pth
 """
 import argparse
 import os
@@ -73,6 +75,15 @@ def hostile(a):
     torch.save({"net": net.state_dict(), "epoch": 3, "optimizer": opt.state_dict()}, os.path.join(a.out, "checkpoint.pth"))
 
 
+def checkpoints(a):
+    from reference_networks import define_D
+    torch.manual_seed(a.seed)
+    for prefix in ("5", "latest"):
+        for name in ("G_A", "G_B", "D_A", "D_B"):
+            net = build(a) if name.startswith("G") else define_D(a.channels, a.ndf, "basic", norm=a.norm)
+            torch.save(net.state_dict(), os.path.join(a.out, f"{prefix}_net_{name}.pth"))
+
+
 def load_ours(a):
     net = build(a)
     net.load_state_dict(torch.load(a.pth, map_location="cpu"), strict=True)
@@ -85,17 +96,18 @@ def load_ours(a):
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["generator", "hostile", "load"])
+    p.add_argument("mode", choices=["generator", "hostile", "load", "checkpoints"])
     p.add_argument("out")
     p.add_argument("--pth")
     p.add_argument("--io")
     p.add_argument("--netG", default="resnet_2")
     p.add_argument("--norm", default="instance")
     p.add_argument("--ngf", type=int, default=8)
+    p.add_argument("--ndf", type=int, default=4)
     p.add_argument("--channels", type=int, default=3)
     p.add_argument("--size", type=int, default=32)
     p.add_argument("--dropout", action="store_true")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
     torch.set_num_threads(1)
-    {"generator": generator, "hostile": hostile, "load": load_ours}[args.mode](args)
+    {"generator": generator, "hostile": hostile, "load": load_ours, "checkpoints": checkpoints}[args.mode](args)
