@@ -4,12 +4,11 @@
  * (one generator plus what is needed to rebuild it) for predicting and exporting.
  */
 import { CheckpointError } from '../errors.js';
-import { tidy, type Tensor } from '../engine/index.js';
+import { tidy, type Module } from '../engine/index.js';
 import type { Parameters } from '../config/parameters.js';
-import { CycleGan, modelNames } from '../model/cyclegan.js';
+import type { CycleGan } from '../model/cyclegan.js';
 import { generatorSpecOf } from '../model/model_options.js';
 import { defineG, type GeneratorSpec } from '../model/networks.js';
-import type { Module } from '../engine/index.js';
 import { inferGenerator } from './infer_architecture.js';
 import { decodePth, pthFormatOf } from './pth_read.js';
 import { decodeSafetensors, readSafetensors, readWeightsFile, writeSafetensors, type SafetensorsFile, type StoredTensor } from './safetensors.js';
@@ -37,26 +36,10 @@ export interface CheckpointMeta {
   progress: TrainingProgress;
 }
 
-function optimizerEntries(model: CycleGan): [string, Tensor][] {
-  const out: [string, Tensor][] = [];
-  const names = model.namedParameters().map(([n]) => n);
-  const g = model.optimizerG.stateDict();
-  const d = model.optimizerD.stateDict();
-  const gNames = names.filter((n) => n.startsWith('netG_'));
-  const dNames = names.filter((n) => n.startsWith('netD_'));
-  gNames.forEach((n, i) => out.push([`optimizer_G.exp_avg.${n}`, g.expAvg[i]], [`optimizer_G.exp_avg_sq.${n}`, g.expAvgSq[i]]));
-  dNames.forEach((n, i) => out.push([`optimizer_D.exp_avg.${n}`, d.expAvg[i]], [`optimizer_D.exp_avg_sq.${n}`, d.expAvgSq[i]]));
-  return out;
-}
-
 export function saveCheckpoint(path: string, model: CycleGan, parameters: Parameters, progress: TrainingProgress): void {
-  const tensors = new Map<string, StoredTensor>();
-  for (const [n, t] of model.namedParameters()) tensors.set(n, toStored(t));
-  for (const [n, t] of model.namedBuffers()) tensors.set(n, toStored(t));
-  for (const [n, t] of optimizerEntries(model)) tensors.set(n, toStored(t));
-  model.fakeAPool.images.forEach((t, i) => tensors.set(`pool.fake_A.${i}`, toStored(t)));
-  model.fakeBPool.images.forEach((t, i) => tensors.set(`pool.fake_B.${i}`, toStored(t)));
-  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, parameters, progress };
+  const state = model.stateDict();
+  const tensors = new Map([...state.tensors].map(([n, t]) => [n, toStored(t)]));
+  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, parameters, progress: { ...progress, optimizerSteps: state.optimizerSteps } };
   writeSafetensors(path, tensors, { cyclegan: JSON.stringify(meta) });
 }
 
@@ -77,40 +60,9 @@ export function readCheckpoint(path: string): { file: SafetensorsFile; meta: Che
   return { file, meta: meta as unknown as CheckpointMeta };
 }
 
-function tensorsWithPrefix(file: SafetensorsFile, prefix: string, path: string): Map<string, Tensor> {
-  const out = new Map<string, Tensor>();
-  for (const [k, v] of file.tensors) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), fromStored(v));
-  if (out.size === 0) throw new CheckpointError(`${path} holds no tensors named ${prefix}*; it is incomplete.`);
-  return out;
-}
-
 /** Restores networks, optimizers and pools of a model built with the checkpoint's parameters. */
 export function restoreCheckpoint(model: CycleGan, file: SafetensorsFile, progress: TrainingProgress, path: string): void {
-  tidy(() => {
-    for (const name of modelNames) model.nets()[name].loadStateDict(tensorsWithPrefix(file, `${name}.`, path), `${path} (${name})`);
-    const names = model.namedParameters().map(([n]) => n);
-    const load = (which: 'G' | 'D', nets: string) => {
-      const own = names.filter((n) => n.startsWith(nets));
-      const moments = (kind: string) =>
-        own.map((n) => {
-          const s = file.tensors.get(`optimizer_${which}.${kind}.${n}`);
-          if (!s) throw new CheckpointError(`${path} lacks optimizer_${which}.${kind}.${n}; it is incomplete.`);
-          return fromStored(s);
-        });
-      const opt = which === 'G' ? model.optimizerG : model.optimizerD;
-      opt.loadStateDict({ step: progress.optimizerSteps[which], lr: opt.lr, expAvg: moments('exp_avg'), expAvgSq: moments('exp_avg_sq') });
-    };
-    load('G', 'netG_');
-    load('D', 'netD_');
-    for (const [pool, key] of [
-      [model.fakeAPool, 'fake_A'],
-      [model.fakeBPool, 'fake_B'],
-    ] as const) {
-      const images: StoredTensor[] = [];
-      for (let i = 0; file.tensors.has(`pool.${key}.${i}`); i++) images.push(file.tensors.get(`pool.${key}.${i}`)!);
-      pool.restore(images.map((s) => fromStored(s)));
-    }
-  });
+  tidy(() => model.loadStateDict({ tensors: new Map([...file.tensors].map(([n, s]) => [n, fromStored(s)])), optimizerSteps: progress.optimizerSteps }, path));
 }
 
 export interface GeneratorMeta {

@@ -14,6 +14,7 @@
 import { Adam, l1Loss, noGrad, tidy, withConvolutionPrecision, withWeightCasts, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
 import { ganLoss, type GanMode } from './gan_loss.js';
 import { ImagePool } from './image_pool.js';
+import { cycleGanStateDict, loadCycleGanState, type CycleGanState } from './cyclegan_state.js';
 import type { InitType } from './init_weights.js';
 import { defineD, defineG, type GeneratorSpec, type NetD, type NetG } from './networks.js';
 import type { NormType } from './norm_layer.js';
@@ -98,6 +99,16 @@ export class CycleGan {
   /** Every buffer (BatchNorm running statistics), named like namedParameters. */
   namedBuffers(): [string, Tensor][] {
     return modelNames.flatMap((name) => this.nets()[name].namedBuffers(`${name}.`));
+  }
+
+  /** Networks, optimizer moments and image pools under flat names (cyclegan_state.ts); live tensors, not copies. */
+  stateDict(): CycleGanState {
+    return cycleGanStateDict(this);
+  }
+
+  /** Restores a stateDict(); `source` names where it came from in errors. */
+  loadStateDict(state: CycleGanState, source = 'state dict'): void {
+    loadCycleGanState(this, state, source);
   }
 
   /** One optimize_parameters() of the reference: generators first, then both discriminators. */

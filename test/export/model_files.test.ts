@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Conv2d, Module, Sequential, type Tensor } from '../../src/engine/index.js';
 import { encodeFrozenGraph, encodeOnnx, exportGenerator, ExportError, type ExportFormat } from '../../src/export/index.js';
 import { writeSafetensors } from '../../src/io/safetensors.js';
+import { writeFileAtomic } from '../../src/io/atomic_write.js';
 import { ResnetGenerator } from '../../src/model/resnet_generator.js';
 import { detectModelFormat, loadModelRunner } from '../../src/predict/model_runners/index.js';
 import { OnnxTranslator } from '../../src/predict/model_runners/onnx_runner.js';
@@ -46,6 +47,16 @@ describe('model files', () => {
     assert.ok(names.every((n) => !n.endsWith('.tmp')), `temporary files left: ${names}`);
     assert.deepEqual(readFileSync(at('g.onnx')), Buffer.from(encodeOnnx(generator)));
     assert.deepEqual(readFileSync(at('g.pb')), Buffer.from(encodeFrozenGraph(generator)));
+  });
+
+  test('a write that fails half way leaves the previous file whole and no temporary file', () => {
+    const before = readFileSync(at('g.onnx'));
+    // The first chunk reaches the disk, the second makes the write fail (as a full disk would).
+    const failing = [Buffer.from('half of a model'), { byteLength: 8 } as unknown as Uint8Array];
+    assert.throws(() => writeFileAtomic(at('g.onnx'), failing));
+    assert.deepEqual(readFileSync(at('g.onnx')), before);
+    const names = readdirSync(dir);
+    assert.ok(names.every((n) => !n.endsWith('.tmp')), `temporary files left: ${names}`);
   });
 
   test('the format comes from the content, not the extension', () => {
