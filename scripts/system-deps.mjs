@@ -5,9 +5,12 @@ import { existsSync } from 'node:fs';
 import { findLibtorch, searched } from './find-libtorch.mjs';
 
 // libopenblas0-pthread: Debian's libtorch calls the system BLAS; the reference BLAS made a training step ~2x slower.
-const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread'];
+// fonts-dejavu-core: the font the sample sheets' labels are drawn in.
+const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-core'];
 // python3-torch: the PyTorch reference that tests and benchmarks compare against.
 const REFERENCE_PACKAGES = ['python3-torch'];
+// The quality-parity benchmark: its data is cut from marble-qt-data's NASA maps; the reference's loop reads images with PIL.
+const BENCH_PACKAGES = ['marble-qt-data', 'python3-pil'];
 
 function installed(pkg) {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
@@ -47,4 +50,9 @@ export function ensureLibtorch(log) {
 /** Makes sure the PyTorch reference (Debian's python3-torch) is there for tests and benchmarks. */
 export function ensureReference(log) {
   if (existsSync('/usr/bin/dpkg-query')) aptInstall(REFERENCE_PACKAGES, log);
+}
+
+/** What `npm run bench` needs beyond the reference: the data source and PIL of the quality-parity benchmark. */
+export function ensureBench(log) {
+  if (existsSync('/usr/bin/dpkg-query')) aptInstall(BENCH_PACKAGES, log);
 }

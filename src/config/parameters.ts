@@ -54,6 +54,10 @@ export interface Parameters {
   flip: boolean;
   /** Train on random crops of images resized this much larger (the reference's 286/256); default 1.12. */
   load_scale: number;
+  /** resize_and_crop (the reference's: crops of the image zoomed by load_scale) or pad_and_crop (the same shifts at the image's own scale); default resize_and_crop. */
+  preprocess: 'resize_and_crop' | 'pad_and_crop';
+  /** Minutes of training between resumable checkpoints, besides those at save_frequency epochs; default 10. */
+  checkpoint_minutes: number;
   /** fp32, or bf16: convolutions in bfloat16 (AMX where the CPU has it), norms, losses and Adam in float32; default fp32. */
   precision: 'fp32' | 'bf16';
   /** The reference's generator: resnet_9blocks, resnet_6blocks, unet_256 or unet_128; default resnet_9blocks. */
@@ -85,6 +89,8 @@ export interface ParameterSpec {
   default: () => unknown;
   /** Returns what was expected when the value is not acceptable. */
   check?: Check;
+  /** One line for `cyclegan help`: what the parameter does (its default and accepted values are shown beside it). */
+  help: string;
 }
 
 const positiveInteger: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'a positive integer');
@@ -93,47 +99,54 @@ const positiveNumber: Check = (v) => (typeof v === 'number' && v > 0 && Number.i
 const nonNegativeNumber: Check = (v) => (typeof v === 'number' && v >= 0 && Number.isFinite(v) ? null : 'a number of 0 or more');
 const powerOfTwo: Check = (v) =>
   Number.isInteger(v) && (v as number) >= 32 && (v as number) <= 8192 && ((v as number) & ((v as number) - 1)) === 0 ? null : 'a power of 2 from 32 to 8192';
+/** More threads than 4 per core only add contention; 100000 of them stalled the whole machine. */
+const threadCount: Check = (v) =>
+  Number.isInteger(v) && (v as number) > 0 && (v as number) <= 4 * availableParallelism()
+    ? null
+    : `a positive integer of at most ${4 * availableParallelism()} (4 x the ${availableParallelism()} cores of this machine)`;
 const oneOf =
   (...values: unknown[]): Check =>
   (v) =>
     values.includes(v) ? null : `one of ${values.join(', ')}`;
 
 export const PARAMETERS: Readonly<Record<keyof Parameters, ParameterSpec>> = Object.freeze({
-  do_validation: { type: 'boolean', default: () => true },
-  image_channel: { type: 'integer', default: () => 3, check: oneOf(1, 3) },
-  image_height: { type: 'integer', default: () => 256, check: powerOfTwo },
-  image_width: { type: 'integer', default: () => 256, check: powerOfTwo },
-  batch_size: { type: 'integer', default: () => 1, check: positiveInteger },
-  max_epoch: { type: 'integer', default: () => 100, check: positiveInteger },
-  g_learning_rate: { type: 'number', default: () => 1e-4, check: positiveNumber },
-  d_learning_rate: { type: 'number', default: () => 1e-4, check: positiveNumber },
-  log_frequency: { type: 'integer', default: () => 5, check: positiveInteger },
-  save_frequency: { type: 'integer', default: () => 5, check: positiveInteger },
-  predict: { type: 'boolean', default: () => false },
-  resume: { type: 'string', default: () => '' },
-  seed: { type: 'integer', default: () => 0, check: nonNegativeInteger },
-  threads: { type: 'integer', default: () => availableParallelism(), check: positiveInteger },
-  device: { type: 'string', default: () => 'cpu', check: (v) => (/^(cpu|cuda(:\d+)?)$/.test(String(v)) ? null : 'cpu, cuda or cuda:N') },
-  ngf: { type: 'integer', default: () => 64, check: positiveInteger },
-  ndf: { type: 'integer', default: () => 64, check: positiveInteger },
-  n_blocks: { type: 'integer', default: () => 9, check: nonNegativeInteger },
-  lambda_cycle: { type: 'number', default: () => 10, check: nonNegativeNumber },
-  lambda_identity: { type: 'number', default: () => 0.5, check: nonNegativeNumber },
-  pool_size: { type: 'integer', default: () => 50, check: nonNegativeInteger },
-  lr_policy: { type: 'string', default: () => 'linear', check: oneOf('linear', 'constant') },
-  flip: { type: 'boolean', default: () => true },
-  load_scale: { type: 'number', default: () => 1.12, check: (v) => (typeof v === 'number' && v >= 1 && v <= 4 ? null : 'a number from 1 to 4') },
-  precision: { type: 'string', default: () => 'fp32', check: oneOf('fp32', 'bf16') },
-  netG: { type: 'string', default: () => 'resnet_9blocks', check: oneOf('resnet_9blocks', 'resnet_6blocks', 'unet_256', 'unet_128') },
-  netD: { type: 'string', default: () => 'basic', check: oneOf('basic', 'n_layers', 'pixel') },
-  n_layers_D: { type: 'integer', default: () => 3, check: positiveInteger },
-  norm: { type: 'string', default: () => 'instance', check: oneOf('instance', 'batch', 'none') },
-  no_dropout: { type: 'boolean', default: () => true },
-  init_type: { type: 'string', default: () => 'normal', check: oneOf('normal', 'xavier', 'kaiming', 'orthogonal') },
-  init_gain: { type: 'number', default: () => 0.02, check: positiveNumber },
-  gan_mode: { type: 'string', default: () => 'lsgan', check: oneOf('lsgan', 'vanilla', 'wgangp') },
-  init_from: { type: 'string', default: () => '' },
-  dataroot: { type: 'string', default: () => '' },
+  do_validation: { type: 'boolean', default: () => true, help: 'decode every input file before use; bad files are skipped and reported' },
+  image_channel: { type: 'integer', default: () => 3, check: oneOf(1, 3), help: '3 for RGB, 1 for grayscale end to end' },
+  image_height: { type: 'integer', default: () => 256, check: powerOfTwo, help: 'training and output height' },
+  image_width: { type: 'integer', default: () => 256, check: powerOfTwo, help: 'training and output width' },
+  batch_size: { type: 'integer', default: () => 1, check: positiveInteger, help: 'images per step and per generation batch' },
+  max_epoch: { type: 'integer', default: () => 100, check: positiveInteger, help: 'epochs; each visits max(|X|, |Y|) images' },
+  g_learning_rate: { type: 'number', default: () => 1e-4, check: positiveNumber, help: 'Adam learning rate of the generators' },
+  d_learning_rate: { type: 'number', default: () => 1e-4, check: positiveNumber, help: 'Adam learning rate of the discriminators' },
+  log_frequency: { type: 'integer', default: () => 5, check: positiveInteger, help: 'write a line to logs/train.jsonl (and a plain progress line) every N steps' },
+  save_frequency: { type: 'integer', default: () => 5, check: positiveInteger, help: 'save the model every N epochs (and at the end)' },
+  predict: { type: 'boolean', default: () => false, help: 'translate with the model named by resume instead of training' },
+  resume: { type: 'string', default: () => '', help: 'the model to predict with: a checkpoint (.safetensors), an .onnx or a frozen .pb' },
+  seed: { type: 'integer', default: () => 0, check: nonNegativeInteger, help: 'drives weight init, data order, augmentation and the image pools' },
+  threads: { type: 'integer', default: () => availableParallelism(), check: threadCount, help: 'libtorch CPU threads' },
+  device: { type: 'string', default: () => 'cpu', check: (v) => (/^(cpu|cuda(:\d+)?)$/.test(String(v)) ? null : 'cpu, cuda or cuda:N'), help: 'where tensors live' },
+  ngf: { type: 'integer', default: () => 64, check: positiveInteger, help: 'generator filters in the first layer' },
+  ndf: { type: 'integer', default: () => 64, check: positiveInteger, help: 'discriminator filters in the first layer' },
+  n_blocks: { type: 'integer', default: () => 9, check: nonNegativeInteger, help: 'residual blocks in each generator' },
+  lambda_cycle: { type: 'number', default: () => 10, check: nonNegativeNumber, help: 'weight of the cycle-consistency losses' },
+  lambda_identity: { type: 'number', default: () => 0.5, check: nonNegativeNumber, help: 'weight of the identity losses, relative to lambda_cycle' },
+  pool_size: { type: 'integer', default: () => 50, check: nonNegativeInteger, help: 'generated images kept for the discriminators (0: no pool)' },
+  lr_policy: { type: 'string', default: () => 'linear', check: oneOf('linear', 'constant'), help: 'linear: constant for the first half of max_epoch, then linearly to 0; constant: never decays' },
+  flip: { type: 'boolean', default: () => true, help: 'random horizontal flips during training' },
+  load_scale: { type: 'number', default: () => 1.12, check: (v) => (typeof v === 'number' && v >= 1 && v <= 4 ? null : 'a number from 1 to 4'), help: 'room for the random crops: this times the image size (286/256 in the reference)' },
+  checkpoint_minutes: { type: 'number', default: () => 10, check: positiveNumber, help: 'minutes of training between resumable checkpoints, besides those at save_frequency epochs' },
+  precision: { type: 'string', default: () => 'fp32', check: oneOf('fp32', 'bf16'), help: 'bf16: convolutions in bfloat16 (about 2x faster on CPUs with AMX), norms, losses and Adam in float32' },
+  preprocess: { type: 'string', default: () => 'resize_and_crop', check: oneOf('resize_and_crop', 'pad_and_crop'), help: 'resize_and_crop: crops of the image resized to load_scale times its size (the reference); pad_and_crop: the same shifts at its own size, mirrored border' },
+  netG: { type: 'string', default: () => 'resnet_9blocks', check: oneOf('resnet_9blocks', 'resnet_6blocks', 'unet_256', 'unet_128'), help: "the reference's generator (U-Net sizes need multiples of 128 or 256 px)" },
+  netD: { type: 'string', default: () => 'basic', check: oneOf('basic', 'n_layers', 'pixel'), help: 'basic: 70x70 PatchGAN; n_layers: n_layers_D convs; pixel: 1x1 PatchGAN' },
+  n_layers_D: { type: 'integer', default: () => 3, check: positiveInteger, help: 'conv layers of netD n_layers' },
+  norm: { type: 'string', default: () => 'instance', check: oneOf('instance', 'batch', 'none'), help: 'normalisation in both networks' },
+  no_dropout: { type: 'boolean', default: () => true, help: "no dropout in the generators (the reference's CycleGAN default); false adds Dropout(0.5)" },
+  init_type: { type: 'string', default: () => 'normal', check: oneOf('normal', 'xavier', 'kaiming', 'orthogonal'), help: 'weight initialisation' },
+  init_gain: { type: 'number', default: () => 0.02, check: positiveNumber, help: 'scale of normal, xavier and orthogonal init' },
+  gan_mode: { type: 'string', default: () => 'lsgan', check: oneOf('lsgan', 'vanilla', 'wgangp'), help: 'GAN objective: least squares, cross-entropy, or Wasserstein (no gradient penalty, as the reference CycleGAN)' },
+  init_from: { type: 'string', default: () => '', help: "start from the reference's weights: its checkpoints folder (latest_net_G_A.pth, ...) or one generator .pth" },
+  dataroot: { type: 'string', default: () => '', help: "the reference's dataset layout: trainA/ -> trainB/, testA/ also translated into Data/" },
 });
 
 export const PARAMETER_NAMES = Object.keys(PARAMETERS) as (keyof Parameters)[];

@@ -13,6 +13,7 @@ import { inferGenerator } from './infer_architecture.js';
 import { decodePth, pthFormatOf } from './pth_read.js';
 import { decodeSafetensors, readSafetensors, readWeightsFile, writeSafetensors, type SafetensorsFile, type StoredTensor } from './safetensors.js';
 import { fromStored, toStored } from './tensor_store.js';
+import { availableMemoryBytes, gibibytes, translationMemoryBytes } from '../model/memory_estimate.js';
 
 export const CHECKPOINT_FORMAT = 'cyclegan-checkpoint/1';
 export const GENERATOR_FORMAT = 'cyclegan-generator/1';
@@ -132,8 +133,26 @@ export function loadGenerator(path: string, direction: 'AtoB' | 'BtoA' = 'AtoB',
   } else {
     throw new CheckpointError(`${path} has unknown format '${meta.format}'; expected ${GENERATOR_FORMAT} or ${CHECKPOINT_FORMAT}.`);
   }
+  assertGeneratorFits(spec, info, path);
   const tensors = new Map<string, StoredTensor>();
   for (const [k, v] of file.tensors) if (k.startsWith(prefix)) tensors.set(k.slice(prefix.length), v);
   if (tensors.size === 0) throw new CheckpointError(`${path} holds no tensors named ${prefix}*; it is incomplete.`);
   return { net: buildLoaded(spec, tensors, path), meta: info };
+}
+
+/**
+ * The generator a file describes must be a sane shape that fits in memory, checked before allocating:
+ * a file claiming ngf 1e9 died in std::bad_alloc without naming the file.
+ */
+function assertGeneratorFits(config: GeneratorSpec, info: GeneratorMeta, path: string, available = availableMemoryBytes()): void {
+  const { channels, ngf, nBlocks } = config;
+  if ((channels !== 1 && channels !== 3) || !Number.isSafeInteger(ngf) || ngf < 1 || !Number.isSafeInteger(nBlocks) || nBlocks < 0) {
+    throw new CheckpointError(`${path}: its metadata describes an impossible generator (channels ${channels}, ngf ${ngf}, ${nBlocks} blocks); the file is damaged or was not written by cyclegan`);
+  }
+  const needed = translationMemoryBytes(channels, ngf, nBlocks, info.image_height || 256, info.image_width || 256);
+  if (needed > available) {
+    throw new CheckpointError(
+      `${path}: its metadata describes a generator with ngf ${ngf} and ${nBlocks} blocks, which needs about ${gibibytes(needed)} of memory; this machine has ${gibibytes(available)}. The file is damaged or was not written by cyclegan`,
+    );
+  }
 }
