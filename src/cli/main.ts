@@ -9,7 +9,7 @@ import { resolveParameters } from '../config/resolve.js';
 import { canonicalName } from '../config/resolve.js';
 import { train } from '../train/trainer.js';
 import { predict } from '../predict/predict.js';
-import { COMMANDS, commandNamed } from './commands.js';
+import { COMMANDS, commandNamed, synopsis } from './commands.js';
 import { asksForHelp, optionValue, parseCommandLine, type CommandLine } from './command_line.js';
 import { parametersOfConfigFile } from './config_file.js';
 import { commandHelp, overview } from './help.js';
@@ -89,7 +89,10 @@ async function main(argv: string[]): Promise<number> {
       const parameters = resolveParameters(userParameters(args));
       // --dataroot (the reference's trainA/trainB layout) names both domains itself.
       const [source, target] = [optionValue(args, 'source') ?? '', optionValue(args, 'target') ?? ''];
-      if (!parameters.dataroot && (!source || !target)) throw new ConfigError(`Missing --${source ? 'target' : 'source'}: give --source X --target Y, or --dataroot D with trainA/ and trainB/ (the PyTorch reference's layout)`);
+      if (!parameters.dataroot && (!source || !target)) {
+        const missing = source ? 'target' : 'source';
+        throw new ConfigError(`Missing --${missing}: the folder (or manifest) of ${missing}-domain images ${source ? 'Y' : 'X'}, or --dataroot D with trainA/ and trainB/ (the PyTorch reference's layout). Usage: ${synopsis(command)}`);
+      }
       render.setRun(parameters);
       const result = await train({ source, target, out, parameters, restart, ...common });
       render.flush();
