@@ -14,11 +14,12 @@ import { asksForHelp, optionValue, parseCommandLine, type CommandLine } from './
 import { parametersOfConfigFile } from './config_file.js';
 import { commandHelp, overview } from './help.js';
 import { closest } from './suggest.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../version.js';
 import { createRenderer } from './render.js';
 import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
+import { runUi, uiPortOf, withDashboard } from './ui_command.js';
 import { installStopSignals } from './stop_signals.js';
 import { describeFileSystemError } from './file_system_errors.js';
 import { directionOf } from './direction.js';
@@ -94,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
         throw new ConfigError(`Missing --${missing}: the folder (or manifest) of ${missing}-domain images ${source ? 'Y' : 'X'}, or --dataroot D with trainA/ and trainB/ (the PyTorch reference's layout). Usage: ${synopsis(command)}`);
       }
       render.setRun(parameters);
-      const result = await train({ source, target, out, parameters, restart, ...common });
+      const result = await withDashboard(uiPortOf(args), out, () => train({ source, target, out, parameters, restart, ...common }));
       render.flush();
       return result.completed ? 0 : stop.exitCode;
     }
@@ -127,6 +128,8 @@ async function main(argv: string[]): Promise<number> {
       return runValidate(args, render);
     case 'export':
       return runExport(args);
+    case 'ui':
+      return runUi(args, stop);
     case 'demo':
       return runDemo({ out: optionValue(args, 'out'), quick: args.options.has('quick'), ...common });
     default:

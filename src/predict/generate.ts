@@ -24,6 +24,8 @@ export interface GenerateOptions {
   /** The manifest's usage of each file; default 'train' (a reference dataset's testA/ is 'test'). */
   usageOf?: (file: ScannedFile) => 'train' | 'test';
   onEvent?: EventSink;
+  /** What made the translations (model file, direction, tool), recorded on every manifest line. */
+  producer?: ManifestEntry['producer'];
   /** Hears of each file skipped because it failed to load (after the warning event). */
   onSkip?: (path: string, reason: string) => void;
 }
@@ -75,7 +77,7 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
         const image = out.subarray(i * plane, (i + 1) * plane);
         if (o.keepSize) await writeResized(target, image, channels, size, original);
         else await writeImage(target, image, { channels, ...size });
-        entries.push(manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className, o.usageOf?.(file)));
+        entries.push({ ...manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className, o.usageOf?.(file)), ...(o.producer && { producer: o.producer }) });
       }
     }
     const done = Math.min(start + batchSize, o.files.length);

@@ -34,6 +34,7 @@ import { saveModelFiles } from './save_model.js';
 import { loadSamples, writeSamples } from './samples.js';
 import { learningRateFactor } from './schedule.js';
 import { derivedRng, streams } from './seeds.js';
+import { updateRunReport } from '../ui/report.js';
 
 export interface TrainOptions {
   source: string;
@@ -195,6 +196,7 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
         saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch, 0, globalStep, poolRng, model));
         checkpointTimer.reset();
         emit({ type: 'saved', epoch, files: [...files, folder.latestCheckpoint] });
+        updateRunReport(folder.root, emit);
       }
       if (o.signal?.aborted && !last) {
         emit({ type: 'interrupted', epoch: epoch + 1, stepInEpoch: 0, checkpoint: folder.latestCheckpoint });
@@ -214,6 +216,7 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
       onSkip: (path, reason) => failures.record(path, reason),
     });
     if (failures.size) writeDomainReport(folder.root, (test ? [source, target, test] : [source, target]).map((d) => ({ ...d, result: failures.applyTo(d.result) })));
+    updateRunReport(folder.root, emit);
     emit({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
     return { folder, completed: true, epoch: p.max_epoch, generated: entries.length };
   } finally {
