@@ -70,7 +70,7 @@ const restart: OptionSpec = {
   help: 'start over on an OUT that holds a checkpoint, removing the previous run (without it, train continues the run)',
 };
 const inputs = 'X and Y are each a folder of images (dir/*.jpg), a folder of class folders (dir/<class>/*.jpg) or a manifest file (JSON lines with "source").';
-const modelKinds = 'MODEL is a checkpoint (.safetensors), an .onnx or a frozen .pb, told apart by content.';
+const modelKinds = 'MODEL is a checkpoint (.safetensors), a PyTorch state_dict (.pth, e.g. the reference\'s latest_net_G_A.pth), an .onnx or a frozen .pb, told apart by content.';
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -78,8 +78,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'learn X -> Y (and Y -> X) from two folders of unpaired images',
     positionals: [],
     options: [
-      { name: 'source', takes: 'value', placeholder: 'X', required: true, help: 'the folder (or manifest) of source-domain images X' },
-      { name: 'target', takes: 'value', placeholder: 'Y', required: true, help: 'the folder (or manifest) of target-domain images Y' },
+      { name: 'source', takes: 'value', placeholder: 'X', help: 'the folder (or manifest) of source-domain images X (required unless --dataroot)' },
+      { name: 'target', takes: 'value', placeholder: 'Y', help: 'the folder (or manifest) of target-domain images Y (required unless --dataroot)' },
       { name: 'out', takes: 'value', placeholder: 'OUT', required: true, help: 'the run folder: model/, samples/, Data/, logs/, checkpoints/, params.json' },
       restart,
       config,
@@ -133,10 +133,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'export',
-    summary: 'write a generator of a checkpoint as a frozen TensorFlow graph or ONNX',
-    positionals: [{ name: 'MODEL', help: 'a checkpoint (.safetensors) written by train' }],
+    summary: 'write a generator of a checkpoint as a frozen TensorFlow graph, ONNX or a PyTorch state_dict',
+    positionals: [{ name: 'MODEL', help: 'a checkpoint (.safetensors) written by train, or a reference generator (.pth)' }],
     options: [
-      { name: 'format', takes: 'value', placeholder: 'FORMAT', values: 'pb, onnx', required: true, help: 'pb: frozen TensorFlow GraphDef (NHWC); onnx: ONNX opset 13 (NCHW)' },
+      { name: 'format', takes: 'value', placeholder: 'FORMAT', values: 'pb, onnx, pth', required: true, help: "pb: frozen TensorFlow GraphDef (NHWC); onnx: ONNX opset 13 (NCHW); pth: a state_dict the PyTorch reference's load_state_dict takes" },
       { name: 'direction', takes: 'value', placeholder: 'DIR', values: 'AtoB, BtoA', default: 'AtoB', help: 'AtoB exports G_A (X->Y), BtoA exports G_B (Y->X)' },
       { name: 'out', takes: 'value', placeholder: 'FILE', default: 'MODEL with the format as extension (_BtoA added for BtoA)', help: 'the file to write' },
     ],

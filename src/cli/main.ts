@@ -9,7 +9,7 @@ import { resolveParameters } from '../config/resolve.js';
 import { canonicalName } from '../config/resolve.js';
 import { train } from '../train/trainer.js';
 import { predict } from '../predict/predict.js';
-import { COMMANDS, commandNamed } from './commands.js';
+import { COMMANDS, commandNamed, synopsis } from './commands.js';
 import { asksForHelp, optionValue, parseCommandLine, type CommandLine } from './command_line.js';
 import { parametersOfConfigFile } from './config_file.js';
 import { commandHelp, overview } from './help.js';
@@ -86,10 +86,16 @@ async function main(argv: string[]): Promise<number> {
   const common = { onEvent: render, signal: controller.signal };
   switch (command.name) {
     case 'train': {
-      const [source, target, out] = [required('source'), required('target'), required('out')];
+      const out = required('out');
       const restart = args.options.has('restart');
       const launch = takeLaunch(args.options);
       const parameters = resolveParameters(userParameters(args));
+      // --dataroot (the reference's trainA/trainB layout) names both domains itself.
+      const [source, target] = [optionValue(args, 'source') ?? '', optionValue(args, 'target') ?? ''];
+      if (!parameters.dataroot && (!source || !target)) {
+        const missing = source ? 'target' : 'source';
+        throw new ConfigError(`Missing --${missing}: the folder (or manifest) of ${missing}-domain images ${source ? 'Y' : 'X'}, or --dataroot D with trainA/ and trainB/ (the PyTorch reference's layout). Usage: ${synopsis(command)}`);
+      }
       if (launch.kind === 'launcher') return runLauncher(launch, argv);
       render.setRun(parameters);
       // Data-parallel: rank 0 writes the run folder and serves its dashboard; the other ranks serve none.

@@ -4,8 +4,10 @@ export { tensor, full, zeros, ones, scalar, randn, rand, type CreateOptions, typ
 export * from './functional.js';
 export { tidy, tidyAsync, keep, dispose } from './scope.js';
 export * from './runtime.js';
-export { Module } from './nn/module.js';
+export { Module, type Structure, type NamedModules } from './nn/module.js';
 export * from './nn/layers.js';
+export { BatchNorm2d } from './nn/batch_norm.js';
+export { Dropout, Identity } from './nn/dropout.js';
 export { Adam, type AdamOptions, type AdamState } from './optim/adam.js';
 export { withConvolutionPrecision, convolutionPrecision, type ConvolutionPrecision } from './precision.js';
 export { withWeightCasts } from './weight_cast_cache.js';

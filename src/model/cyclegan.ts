@@ -12,10 +12,12 @@
  * `lossNames` and `modelNames` drive logging and saving: add a loss here and it is logged everywhere.
  */
 import { Adam, l1Loss, noGrad, tidy, tidyAsync, withConvolutionPrecision, withWeightCasts, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
-import { ganLoss } from './gan_loss.js';
+import { ganLoss, type GanMode } from './gan_loss.js';
 import { ImagePool } from './image_pool.js';
-import { PatchDiscriminator } from './patch_discriminator.js';
-import { ResnetGenerator } from './resnet_generator.js';
+import { cycleGanStateDict, loadCycleGanState, type CycleGanState } from './cyclegan_state.js';
+import type { InitType } from './init_weights.js';
+import { defineD, defineG, type GeneratorSpec, type NetD, type NetG } from './networks.js';
+import type { NormType } from './norm_layer.js';
 
 export const lossNames = ['D_A', 'G_A', 'cycle_A', 'idt_A', 'D_B', 'G_B', 'cycle_B', 'idt_B'] as const;
 export type LossName = (typeof lossNames)[number];
@@ -34,6 +36,15 @@ export interface CycleGanOptions {
   ngf: number;
   ndf: number;
   nBlocks: number;
+  /** The reference's model options; defaults resnet_9blocks, basic, 3, instance, no dropout, normal 0.02, lsgan. */
+  netG?: NetG;
+  netD?: NetD;
+  nLayersD?: number;
+  norm?: NormType;
+  dropout?: boolean;
+  initType?: InitType;
+  initGain?: number;
+  ganMode?: GanMode;
   gLearningRate: number;
   dLearningRate: number;
   /** Weight of the cycle losses (the reference's lambda_A = lambda_B); default 10. */
@@ -51,28 +62,35 @@ export interface CycleGanOptions {
 }
 
 export class CycleGan {
-  readonly netG_A: ResnetGenerator;
-  readonly netG_B: ResnetGenerator;
-  readonly netD_A: PatchDiscriminator;
-  readonly netD_B: PatchDiscriminator;
+  readonly netG_A: Module;
+  readonly netG_B: Module;
+  readonly netD_A: Module;
+  readonly netD_B: Module;
   readonly optimizerG: Adam;
   readonly optimizerD: Adam;
   readonly fakeAPool: ImagePool;
   readonly fakeBPool: ImagePool;
 
   constructor(readonly options: CycleGanOptions) {
-    const g = { channels: options.channels, ngf: options.ngf, nBlocks: options.nBlocks };
-    const d = { channels: options.channels, ndf: options.ndf, nLayers: 3 };
-    this.netG_A = new ResnetGenerator(g);
-    this.netG_B = new ResnetGenerator(g);
-    this.netD_A = new PatchDiscriminator(d);
-    this.netD_B = new PatchDiscriminator(d);
+    const g = this.generatorSpec();
+    const d = { netD: options.netD, channels: options.channels, ndf: options.ndf, nLayers: options.nLayersD, norm: options.norm };
+    const init = { type: options.initType ?? 'normal', gain: options.initGain ?? 0.02 };
+    this.netG_A = defineG(g, init);
+    this.netG_B = defineG(g, init);
+    this.netD_A = defineD(d, init);
+    this.netD_B = defineD(d, init);
     if (options.device && options.device !== 'cpu') for (const net of Object.values(this.nets())) net.to(options.device);
     const betas: [number, number] = [0.5, 0.999];
     this.optimizerG = new Adam([...this.netG_A.parameters(), ...this.netG_B.parameters()], { lr: options.gLearningRate, betas });
     this.optimizerD = new Adam([...this.netD_A.parameters(), ...this.netD_B.parameters()], { lr: options.dLearningRate, betas });
     this.fakeAPool = new ImagePool(options.poolSize, options.random);
     this.fakeBPool = new ImagePool(options.poolSize, options.random);
+  }
+
+  /** What rebuilds either generator (saved with generator files). */
+  generatorSpec(): GeneratorSpec {
+    const o = this.options;
+    return { netG: o.netG ?? 'resnet_9blocks', channels: o.channels, ngf: o.ngf, nBlocks: o.netG === 'resnet_6blocks' ? 6 : o.nBlocks, norm: o.norm ?? 'instance', dropout: o.dropout ?? false };
   }
 
   nets(): Record<ModelName, Module> {
@@ -82,6 +100,21 @@ export class CycleGan {
   /** Every parameter, named "netG_A.model.1.weight" etc. */
   namedParameters(): [string, Tensor][] {
     return modelNames.flatMap((name) => this.nets()[name].namedParameters(`${name}.`));
+  }
+
+  /** Every buffer (BatchNorm running statistics), named like namedParameters. */
+  namedBuffers(): [string, Tensor][] {
+    return modelNames.flatMap((name) => this.nets()[name].namedBuffers(`${name}.`));
+  }
+
+  /** Networks, optimizer moments and image pools under flat names (cyclegan_state.ts); live tensors, not copies. */
+  stateDict(): CycleGanState {
+    return cycleGanStateDict(this);
+  }
+
+  /** Restores a stateDict(); `source` names where it came from in errors. */
+  loadStateDict(state: CycleGanState, source = 'state dict'): void {
+    loadCycleGanState(this, state, source);
   }
 
   /** One optimize_parameters() of the reference: generators first, then both discriminators. */
@@ -153,8 +186,9 @@ export class CycleGan {
     const idtWeight = lambda * this.options.lambdaIdentity;
     const idtA = idtWeight > 0 ? l1Loss(this.netG_A.forward(realB), realB).mul(idtWeight) : null;
     const idtB = idtWeight > 0 ? l1Loss(this.netG_B.forward(realA), realA).mul(idtWeight) : null;
-    const lossGA = ganLoss(this.netD_A.forward(fakeB), true);
-    const lossGB = ganLoss(this.netD_B.forward(fakeA), true);
+    const mode = this.options.ganMode;
+    const lossGA = ganLoss(this.netD_A.forward(fakeB), true, mode);
+    const lossGB = ganLoss(this.netD_B.forward(fakeA), true, mode);
     const cycleA = l1Loss(recA, realA).mul(lambda);
     const cycleB = l1Loss(recB, realB).mul(lambda);
     let lossG = lossGA.add(lossGB).add(cycleA).add(cycleB);
@@ -163,17 +197,25 @@ export class CycleGan {
     return { fakeA, fakeB, lossGA, lossGB, cycleA, cycleB, idtA, idtB };
   }
 
-  /** backward_D_basic: half the sum of the real and fake LSGAN losses; returns its value. */
-  #discriminatorLoss(net: PatchDiscriminator, real: Tensor, fake: Tensor): number {
-    const loss = ganLoss(net.forward(real), true).add(ganLoss(net.forward(fake), false)).mul(0.5);
+  /** backward_D_basic: half the sum of the real and fake GAN losses; returns its value. */
+  #discriminatorLoss(net: Module, real: Tensor, fake: Tensor): number {
+    const mode = this.options.ganMode;
+    const loss = ganLoss(net.forward(real), true, mode).add(ganLoss(net.forward(fake), false, mode)).mul(0.5);
     loss.backward();
     return loss.item();
   }
 
-  /** Translates a batch without gradients: AtoB with G_A (X -> Y), BtoA with G_B. */
+  /** Translates a batch without gradients, in eval mode: AtoB with G_A (X -> Y), BtoA with G_B. */
   translate(images: Tensor, direction: 'AtoB' | 'BtoA' = 'AtoB'): Tensor {
     const net = direction === 'AtoB' ? this.netG_A : this.netG_B;
-    return withConvolutionPrecision(this.options.precision ?? 'float32', () => noGrad(() => net.forward(images)));
+    // Eval mode: BatchNorm uses its running statistics and leaves them alone, Dropout is off.
+    const wasTraining = net.training;
+    net.eval();
+    try {
+      return withConvolutionPrecision(this.options.precision ?? 'float32', () => noGrad(() => net.forward(images)));
+    } finally {
+      net.train(wasTraining);
+    }
   }
 
   setLearningRates(g: number, d: number): void {

@@ -21,6 +21,8 @@ export interface GenerateOptions {
   folder: RunFolder;
   /** Translate each image at its own size (rounded to a multiple of 4) instead of image_height x image_width. */
   keepSize?: boolean;
+  /** The manifest's usage of each file; default 'train' (a reference dataset's testA/ is 'test'). */
+  usageOf?: (file: ScannedFile) => 'train' | 'test';
   onEvent?: EventSink;
   /** What made the translations (model file, direction, tool), recorded on every manifest line. */
   producer?: ManifestEntry['producer'];
@@ -78,7 +80,7 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
         if (o.write === false) continue;
         if (o.keepSize) await writeResized(target, image, channels, size, original);
         else await writeImage(target, image, { channels, ...size });
-        entries.push({ ...manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className), ...(o.producer && { producer: o.producer }) });
+        entries.push({ ...manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className, o.usageOf?.(file)), ...(o.producer && { producer: o.producer }) });
       }
     }
     const done = Math.min(start + batchSize, o.files.length);

@@ -14,6 +14,9 @@ import { convolutionPrecisionOf } from '../config/resolve.js';
 import { Rng, type RngState } from '../data/rng.js';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint, type TrainingProgress } from '../io/checkpoint.js';
 import { CycleGan, lossNames, type Losses } from '../model/cyclegan.js';
+import { cycleGanOptionsOf } from '../model/model_options.js';
+import { initFromReference } from '../io/init_from.js';
+import { trainingInputs } from './training_inputs.js';
 import { generateTranslations } from '../predict/generate.js';
 import { engineTranslator } from '../predict/translator.js';
 import { BatchLoader, epochPairs } from './batches.js';
@@ -104,29 +107,19 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
   manualSeed(p.seed);
   if (writer) writeRunParameters(folder.params, p);
 
-  const source = await prepareDomain('source', o.source, p.do_validation, emit);
-  const target = await prepareDomain('target', o.target, p.do_validation, emit);
-  if (writer) writeDomainReport(folder.root, [source, target]);
+  const inputs = trainingInputs(o.source, o.target, p.dataroot, emit);
+  const source = await prepareDomain('source', inputs.source, p.do_validation, emit);
+  const target = await prepareDomain('target', inputs.target, p.do_validation, emit);
+  const test = inputs.test ? await prepareDomain('testA', inputs.test, p.do_validation, emit) : null;
+  if (writer) writeDomainReport(folder.root, test ? [source, target, test] : [source, target]);
 
   assertTrainingFits(p);
   // Each rank's image pool draws from its own stream (rank 0's is the single-process one).
   let poolRng = progress && writer ? Rng.fromState(progress.rng as RngState) : dist && !writer ? derivedRng(p.seed, streams.pool, dist.rank) : derivedRng(p.seed, streams.pool);
-  const model = new CycleGan({
-    channels: p.image_channel,
-    ngf: p.ngf,
-    ndf: p.ndf,
-    nBlocks: p.n_blocks,
-    gLearningRate: p.g_learning_rate,
-    dLearningRate: p.d_learning_rate,
-    lambdaCycle: p.lambda_cycle,
-    lambdaIdentity: p.lambda_identity,
-    poolSize: p.pool_size,
-    random: () => poolRng.next(),
-    precision: convolutionPrecisionOf(p),
-    device: p.device,
-  });
+  const model = new CycleGan(cycleGanOptionsOf(p, () => poolRng.next(), convolutionPrecisionOf(p)));
   try {
     if (progress && checkpointFile) restoreCheckpoint(model, checkpointFile, progress, folder.latestCheckpoint);
+    else if (p.init_from) emit({ type: 'info', message: `initialised ${Object.entries(initFromReference(model, p.init_from)).map(([net, file]) => `${net} from ${file}`).join(', ')}` });
     if (dist) await dist.syncModel(model, progress?.optimizerSteps ?? { G: 0, D: 0 }, p.device);
     const poolImage = [1, p.image_channel, p.image_height, p.image_width];
     if (dist && progress) {
@@ -243,16 +236,19 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
       }
     }
 
+    const testFiles = new Set(test?.usable.map((f) => f.path));
+    const toTranslate = test ? [...source.usable, ...test.usable] : source.usable;
     const translator = engineTranslator(model.netG_A, p.device, false, convolutionPrecisionOf(p));
     const entries = await generateTranslations({
-      files: source.usable,
+      files: toTranslate,
+      usageOf: (f) => (testFiles.has(f.path) ? 'test' : 'train'),
       // Data-parallel: each batch of batch_size x ranks images is split over the ranks; rank 0 writes it all.
       ...(dist ? { translator: dist.shardedTranslator(translator), parameters: { ...p, batch_size: p.batch_size * dist.worldSize }, write: writer } : { translator, parameters: p }),
       folder,
       onEvent: emit,
       onSkip: (path, reason) => failures.record(path, reason),
     });
-    if (failures.size && writer) writeDomainReport(folder.root, [source, target].map((d) => ({ ...d, result: failures.applyTo(d.result) })));
+    if (failures.size && writer) writeDomainReport(folder.root, (test ? [source, target, test] : [source, target]).map((d) => ({ ...d, result: failures.applyTo(d.result) })));
     if (writer) updateRunReport(folder.root, emit);
     emit({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
     return { folder, completed: true, epoch: p.max_epoch, generated: entries.length };
