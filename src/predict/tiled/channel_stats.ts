@@ -1,0 +1,53 @@
+/**
+ * Per-channel mean and variance of a whole activation, accumulated tile by tile in float64 with
+ * Chan et al.'s pairwise merge ("Updating formulae and a pairwise algorithm for computing sample
+ * variances", 1979): each tile contributes its own mean and sum of squared deviations, so no
+ * E[x^2] - E[x]^2 cancellation however large the image.
+ */
+import { tidy, type Tensor } from '../../engine/index.js';
+
+export class ChannelStats {
+  count = 0;
+  readonly mean: Float64Array;
+  readonly m2: Float64Array;
+  constructor(readonly channels: number) {
+    this.mean = new Float64Array(channels);
+    this.m2 = new Float64Array(channels);
+  }
+
+  /** Adds a [1, C, h, w] tile. */
+  add(tile: Tensor): void {
+    const [n, c, h, w] = tile.shape;
+    const count = (n as number) * (h as number) * (w as number);
+    if (count === 0) return;
+    const { mean, m2 } = tidy(() => {
+      const x = tile.to({ dtype: 'float64' });
+      const m = x.mean([0, 2, 3], true);
+      return { mean: m.data() as Float64Array, m2: x.sub(m).square().sum([0, 2, 3]).data() as Float64Array };
+    });
+    this.merge(count, mean, m2, c as number);
+  }
+
+  /** Merges a part's count, means and sums of squared deviations. */
+  merge(count: number, mean: ArrayLike<number>, m2: ArrayLike<number>, channels = this.channels): void {
+    const total = this.count + count;
+    for (let i = 0; i < channels; i++) {
+      const delta = (mean[i] as number) - (this.mean[i] as number);
+      this.mean[i] = (this.mean[i] as number) + (delta * count) / total;
+      this.m2[i] = (this.m2[i] as number) + (m2[i] as number) + (delta * delta * this.count * count) / total;
+    }
+    this.count = total;
+  }
+
+  /** Instance norm as x * scale + shift: scale = weight / sqrt(var + eps), shift = bias - mean * scale (biased variance, as PyTorch). */
+  normalisation(eps: number, weight?: ArrayLike<number>, bias?: ArrayLike<number>): { scale: Float32Array; shift: Float32Array } {
+    const scale = new Float32Array(this.channels);
+    const shift = new Float32Array(this.channels);
+    for (let i = 0; i < this.channels; i++) {
+      const s = (weight ? (weight[i] as number) : 1) / Math.sqrt((this.m2[i] as number) / this.count + eps);
+      scale[i] = s;
+      shift[i] = (bias ? (bias[i] as number) : 0) - (this.mean[i] as number) * s;
+    }
+    return { scale, shift };
+  }
+}
