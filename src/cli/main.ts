@@ -15,6 +15,7 @@ import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
 import { USAGE } from './usage.js';
+import { takeLargeImageOptions } from './large_image_options.js';
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
@@ -67,9 +68,10 @@ async function main(argv: string[]): Promise<number> {
       const source = takeString(args, 'source', true, 'the folder (or manifest) of images to translate');
       const out = takeString(args, 'out', true, 'the output folder');
       const keepSize = takeBoolean(args, 'keep_size');
+      const largeImage = takeLargeImageOptions(args);
       const user = { ...userParameters(args), predict: true };
       const parameters = resolveParameters(user);
-      await predict({ resume: parameters.resume, source, out, parameters, keepSize, explicit: new Set(Object.keys(user).map(canonicalName)), onEvent: render });
+      await predict({ resume: parameters.resume, source, out, parameters, keepSize, largeImage, explicit: new Set(Object.keys(user).map(canonicalName)), onEvent: render });
       render.flush();
       return 0;
     }

@@ -69,6 +69,8 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
         return line(`interrupted: checkpoint written to ${e.checkpoint}; run the same command again to continue`);
       case 'generate':
         return interactive && e.done < e.total ? redraw(`${bar(e.done / e.total)} translating ${e.done}/${e.total}, ETA ${duration(e.etaSeconds)}`) : e.done === e.total ? line(`translated ${e.total} images`) : undefined;
+      case 'tiles':
+        return e.done < e.total ? redraw(`${bar(e.done / e.total)} ${e.image}: tile ${e.done}/${e.total}, ETA ${duration(e.etaSeconds)}`) : line(`${e.image}: ${e.total} tiles done`);
       case 'done':
         return line(`done in ${duration(e.seconds)}: ${e.generated} images in ${e.outDir}/Data, manifest ${e.outDir}/output_0.manifest`);
     }

@@ -8,6 +8,7 @@ export const USAGE = `cyclegan: unpaired image-to-image translation (CycleGAN) o
 Usage:
   cyclegan train   --source X --target Y --out OUT [parameters]
   cyclegan predict --resume MODEL --source X --out OUT [--keep_size] [parameters]
+                   [--max_memory 2G] [--tile_size PX] [--max_pixels N] [--scratch_dir DIR]
   cyclegan run     --config params.json --source X [--target Y] --out OUT
   cyclegan validate DIR [--out REPORT.json]
   cyclegan export  MODEL --format pb|onnx [--direction AtoB|BtoA] [--out FILE]
@@ -17,6 +18,8 @@ X and Y are folders of images (dir/*.jpg) or of class folders (dir/<class>/*.jpg
 MODEL is a checkpoint (.safetensors), an .onnx or a frozen .pb (told apart by content).
 OUT receives model/, samples/, Data/, output_0.manifest, params.json, validation_report.json, logs/.
 Running train again on an OUT that holds a checkpoint continues it; Ctrl-C writes one.
+With --keep_size, an image whose whole-image pass would exceed --max_memory (default: half the available
+memory) is translated in tiles, exactly; --tile_size tiles every image (checkpoints only).
 
 Parameters (also accepted as keys of --config params.json; kebab-case works too):
 ${params}

@@ -12,6 +12,7 @@ import { manifestEntry, writeManifest, type ManifestEntry } from '../io/manifest
 import type { EventSink } from '../train/events.js';
 import type { RunFolder } from '../train/run_folder.js';
 import { orientedSize, roundToMultipleOf4, writeResized } from './native_size.js';
+import type { LargeImageTranslator } from './tiled/large_image.js';
 import type { Translator } from './translator.js';
 
 export interface GenerateOptions {
@@ -22,6 +23,8 @@ export interface GenerateOptions {
   /** Translate each image at its own size (rounded to a multiple of 4) instead of image_height x image_width. */
   keepSize?: boolean;
   onEvent?: EventSink;
+  /** With keepSize: translates images too large for memory in tiles; absent for models that cannot be tiled. */
+  largeImages?: LargeImageTranslator;
 }
 
 /** Numbers each file within its class, counting usable files only. */
@@ -43,6 +46,11 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
   const started = Date.now();
   for (let start = 0; start < o.files.length; start += batchSize) {
     const chunk = o.files.slice(start, start + batchSize).map((file, k) => ({ file, n: numbers[start + k] }));
+    const large = o.keepSize && o.largeImages ? chunk[0] : undefined; // keepSize: one image per chunk
+    if (large && (await o.largeImages!.translateIfLarge(large.file.path, o.folder.dataFile(large.file.classIndex, large.n), channels, o.onEvent))) {
+      entries.push(manifestEntry(`CycleGan_${large.file.classIndex}_${large.n}`, o.folder.dataFile(large.file.classIndex, large.n), large.file.path, large.file.className));
+      chunk.length = 0;
+    }
     const loaded = await Promise.all(
       chunk.map(async (item) => {
         try {

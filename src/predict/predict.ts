@@ -12,6 +12,7 @@ import type { EventSink } from '../train/events.js';
 import { runFolder } from '../train/run_folder.js';
 import { generateTranslations } from './generate.js';
 import { detectFormatOfBytes, modelRunnerOfBytes, readModelFile } from './model_runners/index.js';
+import { checkTilingSupported, largeImageTranslator, type LargeImageOptions, type LargeImageTranslator } from './tiled/large_image.js';
 import { engineTranslator, type Translator } from './translator.js';
 
 export interface PredictOptions {
@@ -25,30 +26,40 @@ export interface PredictOptions {
   /** Parameter names the user set; image size defaults to the model's training size otherwise. */
   explicit?: ReadonlySet<string>;
   onEvent?: EventSink;
+  /** Memory budget, tiling and pixel cap for images translated at their own size (tiled/large_image.ts). */
+  largeImage?: LargeImageOptions;
 }
 
 export interface LoadedModel {
   translator: Translator;
   /** The size the model was trained at, when the file records it. */
   trainedSize?: { height: number; width: number; channels: number };
+  /** For a checkpoint: the tiled path for images too large to translate whole. */
+  largeImages?: (options?: LargeImageOptions) => LargeImageTranslator;
 }
 
 /** Loads any supported model; an .onnx runs on onnxruntime without touching libtorch. */
-export async function loadModel(path: string, p: Readonly<Parameters>): Promise<LoadedModel> {
+export async function loadModel(path: string, p: Readonly<Parameters>, large?: LargeImageOptions): Promise<LoadedModel> {
   // Read once: the format is told from the bytes, and the model is built from the same bytes.
   const bytes = readModelFile(path);
   const format = detectFormatOfBytes(bytes, path);
+  if (format === 'onnx' || format === 'pb') checkTilingSupported(format, large);
   if (format === 'onnx') return { translator: await modelRunnerOfBytes(bytes, path, { threads: p.threads }) };
   setNumThreads(p.threads);
   checkDevice(p.device);
   if (format === 'pb') return { translator: await modelRunnerOfBytes(bytes, path, { device: p.device }) };
   const { net, meta } = loadGenerator(path, 'AtoB', bytes);
-  return { translator: engineTranslator(net.to(p.device), p.device, true, convolutionPrecisionOf(p)), trainedSize: { height: meta.image_height, width: meta.image_width, channels: meta.generator.channels } };
+  const onDevice = net.to(p.device);
+  return {
+    translator: engineTranslator(onDevice, p.device, true, convolutionPrecisionOf(p)),
+    trainedSize: { height: meta.image_height, width: meta.image_width, channels: meta.generator.channels },
+    largeImages: (options) => largeImageTranslator(onDevice, p.device, convolutionPrecisionOf(p), options),
+  };
 }
 
 export async function predict(o: PredictOptions): Promise<{ generated: number; out: string }> {
   const started = Date.now();
-  const model = await loadModel(o.resume, o.parameters);
+  const model = await loadModel(o.resume, o.parameters, o.largeImage);
   try {
     const explicit = o.explicit ?? new Set<string>();
     const size = model.trainedSize;
@@ -58,11 +69,11 @@ export async function predict(o: PredictOptions): Promise<{ generated: number; o
       image_width: size && !explicit.has('image_width') ? size.width : o.parameters.image_width,
       image_channel: (size && !explicit.has('image_channel') ? size.channels : o.parameters.image_channel) as 1 | 3,
     };
-    const source = await prepareDomain('source', o.source, p.do_validation, o.onEvent);
+    const source = await prepareDomain('source', o.source, p.do_validation, o.onEvent, o.largeImage?.maxPixels);
     const folder = runFolder(o.out);
     mkdirSync(folder.root, { recursive: true });
     writeDomainReport(folder.root, [source]);
-    const entries = await generateTranslations({ files: source.usable, translator: model.translator, parameters: p, folder, keepSize: o.keepSize, onEvent: o.onEvent });
+    const entries = await generateTranslations({ files: source.usable, translator: model.translator, parameters: p, folder, keepSize: o.keepSize, onEvent: o.onEvent, largeImages: model.largeImages?.(o.largeImage) });
     o.onEvent?.({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
     return { generated: entries.length, out: folder.root };
   } finally {

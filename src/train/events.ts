@@ -27,6 +27,7 @@ export type RunEvent =
   | { type: 'saved'; epoch: number; files: string[] }
   | { type: 'interrupted'; epoch: number; stepInEpoch: number; checkpoint: string }
   | { type: 'generate'; done: number; total: number; etaSeconds: number }
+  | { type: 'tiles'; image: string; done: number; total: number; etaSeconds: number }
   | { type: 'done'; outDir: string; generated: number; seconds: number };
 
 export type EventSink = (event: RunEvent) => void;
