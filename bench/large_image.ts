@@ -48,7 +48,7 @@ interface Plan {
 }
 
 /** Whole-image peak estimate (memory_plan.ts's factor): ten copies of the full-resolution ngf-channel activation. */
-const wholeFits = (mp: number, ngf: number) => 10 * mp * 1e6 * ngf * 4 < totalmem() * 0.5;
+const wholeFits = (mp: number, ngf: number) => 10 * mp * 1e6 * ngf * 4 < totalmem() * 0.3;
 
 function plans(quick: boolean): Plan[] {
   if (quick) return [{ megapixels: 1, ngf: 8, sides: ['whole', 'tiled'] }];

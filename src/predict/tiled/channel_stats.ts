@@ -1,10 +1,11 @@
 /**
- * Per-channel mean and variance of a whole activation, accumulated tile by tile in float64 with
- * Chan et al.'s pairwise merge ("Updating formulae and a pairwise algorithm for computing sample
+ * Per-channel mean and variance of a whole activation, accumulated tile by tile with Chan et al.'s
+ * pairwise merge in float64 ("Updating formulae and a pairwise algorithm for computing sample
  * variances", 1979): each tile contributes its own mean and sum of squared deviations, so no
  * E[x^2] - E[x]^2 cancellation however large the image.
  */
 import { tidy, type Tensor } from '../../engine/index.js';
+import { then } from './tile_ops.js';
 
 export class ChannelStats {
   count = 0;
@@ -20,10 +21,13 @@ export class ChannelStats {
     const [n, c, h, w] = tile.shape;
     const count = (n as number) * (h as number) * (w as number);
     if (count === 0) return;
-    const { mean, m2 } = tidy(() => {
-      const x = tile.to({ dtype: 'float64' });
-      const m = x.mean([0, 2, 3], true);
-      return { mean: m.data() as Float64Array, m2: x.sub(m).square().sum([0, 2, 3]).data() as Float64Array };
+    // Within a tile, float32 is enough: libtorch sums pairwise (error ~ log n ulp), and the deviations are
+    // taken from the tile's own mean, so nothing cancels; across tiles the merge is float64.
+    const [mean, m2] = tidy(() => {
+      const m = tile.mean([0, 2, 3], true);
+      const d = tile.sub(m);
+      const sq = then(d, (t) => t.square());
+      return [m.toFloat32(), then(sq, (t) => t.sum([0, 2, 3])).toFloat32()];
     });
     this.merge(count, mean, m2, c as number);
   }

@@ -4,7 +4,7 @@
  * normalise with statistics gathered over the whole output, so the result is the whole-image forward
  * pass, only in a different order of summation.
  */
-import { noGrad, tensor, tidy, withConvolutionPrecision, type ConvolutionPrecision } from '../../engine/index.js';
+import { emptyCache, noGrad, tensor, tidy, withConvolutionPrecision, type ConvolutionPrecision } from '../../engine/index.js';
 import type { ActivationStore } from './activation_store.js';
 import { ChannelStats } from './channel_stats.js';
 import type { LayerPlan, PlanStep, SlotShape } from './layer_plan.js';
@@ -68,6 +68,8 @@ export function runPlan(plan: LayerPlan, input: ActivationStore, o: RunPlanOptio
                 else convTransposeTile(get(step.from), step.layer, out, box, o.device, s);
                 tick();
               }
+              // The next step's tiles have other sizes: hand this one's cached blocks back rather than keep both.
+              if (o.device === 'cpu') emptyCache();
               break;
             }
             case 'norm': {

@@ -26,20 +26,31 @@ export interface Box {
   x1: number;
 }
 
+/**
+ * `fn(t)`, then frees `t` at once: a tile's intermediates are as large as the tile, and freeing each as
+ * soon as the next exists (rather than at the end of a tidy scope) keeps the working set to two of them.
+ */
+export function then(t: Tensor, fn: (t: Tensor) => Tensor): Tensor {
+  const next = fn(t);
+  if (next !== t) t.dispose();
+  return next;
+}
+
 /** Reads rows [y0, y1) and columns [x0, x1) of `a` as a [1, C, h, w] tensor with its transform applied. */
 export function readBox(a: Activation, box: Box, device: string): Tensor {
   const { store } = a;
   const h = box.y1 - box.y0;
   const w = box.x1 - box.x0;
+  const c = store.channels;
   return tidy(() => {
-    const hwc = store.read(box.y0, box.y1, box.x0, box.x1);
-    let x = tensor(hwc, [1, h, w, store.channels], { device }).permute([0, 3, 1, 2]).contiguous();
+    let x = then(tensor(store.read(box.y0, box.y1, box.x0, box.x1), [1, h, w, c], { device }), (t) => t.permute([0, 3, 1, 2]).contiguous());
     if (a.scale && a.shift) {
-      const c = store.channels;
-      x = x.mul(tensor(a.scale, [1, c, 1, 1], { device })).add(tensor(a.shift, [1, c, 1, 1], { device }));
+      const scale = tensor(a.scale, [1, c, 1, 1], { device });
+      const shift = tensor(a.shift, [1, c, 1, 1], { device });
+      x = then(then(x, (t) => t.mul(scale)), (t) => t.add(shift));
     }
-    if (a.fn === 'relu') x = x.relu();
-    if (a.fn === 'tanh') x = x.tanh();
+    if (a.fn === 'relu') x = then(x, (t) => t.relu());
+    if (a.fn === 'tanh') x = then(x, (t) => t.tanh());
     return x;
   });
 }
@@ -47,8 +58,12 @@ export function readBox(a: Activation, box: Box, device: string): Tensor {
 /** Writes a [1, C, h, w] tensor into `store` at (y0, x0). */
 export function writeBox(store: ActivationStore, y0: number, x0: number, t: Tensor): void {
   const w = t.shape[3] as number;
-  const hwc = tidy(() => t.permute([0, 2, 3, 1]).contiguous().toFloat32());
-  store.write(y0, x0, w, hwc);
+  const hwc = t.permute([0, 2, 3, 1]).contiguous();
+  try {
+    store.write(y0, x0, w, hwc.toFloat32());
+  } finally {
+    hwc.dispose();
+  }
 }
 
 /** Output boxes of `tile` x `tile` covering height x width, row by row. */
@@ -74,8 +89,8 @@ export function convTile(input: Activation, layer: Conv2d, padding: { mode: 'ref
   const pads: [number, number, number, number] = [read.x0 - fx, lx + 1 - read.x1, read.y0 - fy, ly + 1 - read.y1];
   tidy(() => {
     let x = readBox(input, read, device);
-    if (pads.some((p) => p > 0)) x = pad2d(x, pads, padding.mode === 'reflect' ? 'reflect' : 'constant', 0);
-    const y = conv2d(x, layer.weight, layer.bias, { stride, padding: 0 });
+    if (pads.some((p) => p > 0)) x = then(x, (t) => pad2d(t, pads, padding.mode === 'reflect' ? 'reflect' : 'constant', 0));
+    const y = then(x, (t) => conv2d(t, layer.weight, layer.bias, { stride, padding: 0 }));
     stats?.add(y);
     writeBox(out, box.y0, box.x0, y);
   });
@@ -105,7 +120,7 @@ export function convTransposeTile(input: Activation, layer: ConvTranspose2d, out
   const [xa, xb] = transposeInputRange(box.x0, box.x1, input.store.width, layer);
   tidy(() => {
     const x = readBox(input, { y0: ya, y1: yb + 1, x0: xa, x1: xb + 1 }, device);
-    const full = layer.forward(x);
+    const full = then(x, (t) => layer.forward(t));
     const y = full.slice(2, box.y0 - ya * s, box.y1 - ya * s).slice(3, box.x0 - xa * s, box.x1 - xa * s);
     stats?.add(y);
     writeBox(out, box.y0, box.x0, y);
