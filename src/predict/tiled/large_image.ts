@@ -6,6 +6,7 @@
  */
 import { tmpdir } from 'node:os';
 import { Sequential, type ConvolutionPrecision, type Module } from '../../engine/index.js';
+import { DEFAULT_MAX_PIXELS } from '../../data/open_image.js';
 import { ConfigError } from '../../errors.js';
 import type { EventSink } from '../../train/events.js';
 import { orientedSize, roundToMultipleOf4, type Size } from '../native_size.js';
@@ -65,7 +66,7 @@ export function largeImageTranslator(net: Module, device: string, precision: Con
       const store = (h: number, w: number, c: number) => createStore(decision.stores, h, w, c, options.scratchDir);
       const input = store(size.height, size.width, channels);
       try {
-        await readImageInBands(path, input, original, decision.tile, options.maxPixels ?? Number.MAX_SAFE_INTEGER);
+        await readImageInBands(path, input, original, decision.tile, options.maxPixels ?? DEFAULT_MAX_PIXELS);
       } catch (error) {
         input.dispose();
         throw error;
