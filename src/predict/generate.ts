@@ -25,6 +25,8 @@ export interface GenerateOptions {
   onEvent?: EventSink;
   /** With keepSize: translates images too large for memory in tiles; absent for models that cannot be tiled. */
   largeImages?: LargeImageTranslator;
+  /** Hears of each file skipped because it failed to load (after the warning event). */
+  onSkip?: (path: string, reason: string) => void;
 }
 
 /** Numbers each file within its class, counting usable files only. */
@@ -44,6 +46,7 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
   const numbers = numberWithinClass(o.files);
   const entries: ManifestEntry[] = [];
   const started = Date.now();
+  let skipped = 0;
   for (let start = 0; start < o.files.length; start += batchSize) {
     const chunk = o.files.slice(start, start + batchSize).map((file, k) => ({ file, n: numbers[start + k] }));
     const large = o.keepSize && o.largeImages ? chunk[0] : undefined; // keepSize: one image per chunk
@@ -59,6 +62,8 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
           return { ...item, original, size, data: await loadImage(item.file.path, { channels, ...size }) };
         } catch (error) {
           o.onEvent?.({ type: 'warning', message: `skipped ${item.file.path}: ${(error as Error).message}` });
+          o.onSkip?.(item.file.path, (error as Error).message);
+          skipped++;
           return null;
         }
       }),
@@ -81,7 +86,7 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
     }
     const done = Math.min(start + batchSize, o.files.length);
     const elapsed = (Date.now() - started) / 1000;
-    o.onEvent?.({ type: 'generate', done, total: o.files.length, etaSeconds: (elapsed / done) * (o.files.length - done) });
+    o.onEvent?.({ type: 'generate', done, total: o.files.length, skipped, etaSeconds: (elapsed / done) * (o.files.length - done) });
   }
   writeManifest(o.folder.manifest, entries);
   return entries;

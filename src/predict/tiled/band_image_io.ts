@@ -8,7 +8,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import sharp from 'sharp';
 import { luma } from '../../data/decode.js';
-import { openImage, readImageFile } from '../../data/open_image.js';
+import { openImage, readImageFile, readImageHeader } from '../../data/open_image.js';
 import { ConfigError, DatasetError } from '../../errors.js';
 import type { Size } from '../native_size.js';
 import type { ActivationStore } from './activation_store.js';
@@ -52,6 +52,10 @@ async function grayBands(buffer: Buffer, maxPixels: number, original: Size, size
  */
 export async function readImageInBands(path: string, store: ActivationStore, original: Size, band: number, maxPixels: number): Promise<void> {
   const buffer = await readImageFile(path);
+  // The header first, as decodeResized does: format, sample depth and pixel count before any pixel is decoded.
+  await readImageHeader(buffer).catch((error: Error) => {
+    throw error instanceof DatasetError ? error : new DatasetError(`Cannot decode image ${path}: ${error.message}`);
+  });
   const { height, width, channels } = store;
   const take = (y0: number, samples: Uint8Array) => {
     const floats = new Float32Array(samples.length);
