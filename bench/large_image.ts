@@ -30,6 +30,8 @@ export interface LargeImageCase {
 
 export interface LargeImageResult {
   seconds: number;
+  /** CPU time of the process, all threads (libtorch's, libvips', the main one): less swayed by other load than `seconds`. */
+  cpuSeconds: number;
   baselineRssBytes: number | null;
   peakRssBytes: number | null;
   tiles: number;
@@ -97,7 +99,7 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
       loads.push(otherLoad);
       const secondsPerMegapixel = r.seconds / plan.megapixels;
       rows.push({ ...c, ...r, otherLoad, secondsPerMegapixel });
-      ctx.progress(`${plan.megapixels} MP ngf ${plan.ngf} ${side}: ${secondsPerMegapixel.toFixed(2)} s/MP, peak RSS ${mb(r.peakRssBytes)} MB`);
+      ctx.progress(`${plan.megapixels} MP ngf ${plan.ngf} ${side}: ${secondsPerMegapixel.toFixed(2)} s/MP (CPU ${(r.cpuSeconds / plan.megapixels).toFixed(2)}), peak RSS ${mb(r.peakRssBytes)} MB`);
     }
   }
   const ratios: Record<string, number> = {};
@@ -109,7 +111,7 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
     ratios[`large-image/${row.megapixels}mp/ngf${row.ngf}/rss-whole-over-tiled`] = whole.peakRssBytes / row.peakRssBytes;
   }
   const table: Table = {
-    header: ['MP', 'ngf', 'side', 's/MP', 'seconds', 'peak RSS MB', 'RSS before MB', 'tiles', 'activations', 'other load'],
+    header: ['MP', 'ngf', 'side', 's/MP', 'seconds', 'CPU s/MP', 'peak RSS MB', 'RSS before MB', 'tiles', 'activations', 'other load'],
     leftColumns: [2, 8],
     body: rows.map((r) => [
       String(r.megapixels),
@@ -117,6 +119,7 @@ async function run(ctx: BenchContext): Promise<BenchOutput> {
       r.side,
       r.secondsPerMegapixel.toFixed(2),
       r.seconds.toFixed(1),
+      (r.cpuSeconds / r.megapixels).toFixed(2),
       mb(r.peakRssBytes),
       mb(r.baselineRssBytes),
       r.side === 'tiled' ? String(r.tiles) : '-',

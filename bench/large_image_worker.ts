@@ -21,6 +21,7 @@ async function measure(c: LargeImageCase): Promise<LargeImageResult> {
   const baselineRssBytes = memoryBytes('VmRSS');
   const out = join(c.outDir, `${c.side}-${c.megapixels}mp-ngf${c.ngf}.jpg`);
   const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
   let tiles = 0;
   let stores = '';
   if (c.side === 'whole') {
@@ -37,8 +38,10 @@ async function measure(c: LargeImageCase): Promise<LargeImageResult> {
     });
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuStarted);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   net.dispose();
-  return { seconds, baselineRssBytes, peakRssBytes: memoryBytes('VmHWM'), tiles, stores };
+  return { seconds, cpuSeconds, baselineRssBytes, peakRssBytes: memoryBytes('VmHWM'), tiles, stores };
 }
 
 void serveOnce(measure);

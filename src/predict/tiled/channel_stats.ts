@@ -4,8 +4,6 @@
  * variances", 1979): each tile contributes its own mean and sum of squared deviations, so no
  * E[x^2] - E[x]^2 cancellation however large the image.
  */
-import { tidy, type Tensor } from '../../engine/index.js';
-import { then } from './tile_ops.js';
 
 export class ChannelStats {
   count = 0;
@@ -16,20 +14,26 @@ export class ChannelStats {
     this.m2 = new Float64Array(channels);
   }
 
-  /** Adds a [1, C, h, w] tile. */
-  add(tile: Tensor): void {
-    const [n, c, h, w] = tile.shape;
-    const count = (n as number) * (h as number) * (w as number);
+  /** Adds a tile given as `channels` planes one after another (CHW): its mean, then its squared deviations from it, in float64. */
+  addPlanes(chw: Float32Array, channels: number): void {
+    const count = chw.length / channels;
     if (count === 0) return;
-    // Within a tile, float32 is enough: libtorch sums pairwise (error ~ log n ulp), and the deviations are
-    // taken from the tile's own mean, so nothing cancels; across tiles the merge is float64.
-    const [mean, m2] = tidy(() => {
-      const m = tile.mean([0, 2, 3], true);
-      const d = tile.sub(m);
-      const sq = then(d, (t) => t.square());
-      return [m.toFloat32(), then(sq, (t) => t.sum([0, 2, 3])).toFloat32()];
-    });
-    this.merge(count, mean, m2, c as number);
+    const mean = new Float64Array(channels);
+    const m2 = new Float64Array(channels);
+    for (let ch = 0; ch < channels; ch++) {
+      const plane = chw.subarray(ch * count, (ch + 1) * count);
+      let sum = 0;
+      for (let i = 0; i < count; i++) sum += plane[i] as number;
+      const m = sum / count;
+      let squares = 0;
+      for (let i = 0; i < count; i++) {
+        const d = (plane[i] as number) - m;
+        squares += d * d;
+      }
+      mean[ch] = m;
+      m2[ch] = squares;
+    }
+    this.merge(count, mean, m2, channels);
   }
 
   /** Merges a part's count, means and sums of squared deviations. */

@@ -8,7 +8,7 @@ import { emptyCache, noGrad, tensor, tidy, withConvolutionPrecision, type Convol
 import type { ActivationStore } from './activation_store.js';
 import { ChannelStats } from './channel_stats.js';
 import type { LayerPlan, PlanStep, SlotShape } from './layer_plan.js';
-import { convTile, convTransposeTile, readBox, tiles, writeBox, type Activation } from './tile_ops.js';
+import { convTile, convTransposeTile, readBox, readChw, tiles, writeBox, type Activation } from './tile_ops.js';
 
 export interface RunPlanOptions {
   /** Tile side in pixels of the input image; each step scales it to its own resolution. */
@@ -88,7 +88,11 @@ export function runPlan(plan: LayerPlan, input: ActivationStore, o: RunPlanOptio
               const { height, width } = into.store;
               // In place, tile by tile: each element is read once and written once, so order does not matter.
               for (const box of tiles(height, width, tileFor(plan, plan.shapes[step.into] as SlotShape, o.tile))) {
-                tidy(() => writeBox(into.store, box.y0, box.x0, readBox(into, box, o.device).add(readBox(add, box, o.device))));
+                // Plain arrays: an addition is one pass, not worth a round trip through tensors.
+                const sum = readChw(into, box);
+                const other = readChw(add, box);
+                for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (other[i] as number);
+                tidy(() => writeBox(into.store, box.y0, box.x0, tensor(sum, [1, into.store.channels, box.y1 - box.y0, box.x1 - box.x0])));
                 tick();
               }
               Object.assign(into, { scale: null, shift: null, fn: 'none' });

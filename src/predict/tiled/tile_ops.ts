@@ -36,34 +36,51 @@ export function then(t: Tensor, fn: (t: Tensor) => Tensor): Tensor {
   return next;
 }
 
-/** Reads rows [y0, y1) and columns [x0, x1) of `a` as a [1, C, h, w] tensor with its transform applied. */
-export function readBox(a: Activation, box: Box, device: string): Tensor {
+/**
+ * Rows [y0, y1) and columns [x0, x1) of `a`, channels first, with its transform applied: one pass in
+ * JavaScript doing the layout change, scale, shift and activation together. As libtorch ops these were
+ * six passes, each a parallel region whose threads meet at a barrier: per tile, on a busy machine, that
+ * cost more than the convolution.
+ */
+export function readChw(a: Activation, box: Box): Float32Array {
   const { store } = a;
-  const h = box.y1 - box.y0;
-  const w = box.x1 - box.x0;
   const c = store.channels;
-  return tidy(() => {
-    let x = then(tensor(store.read(box.y0, box.y1, box.x0, box.x1), [1, h, w, c], { device }), (t) => t.permute([0, 3, 1, 2]).contiguous());
-    if (a.scale && a.shift) {
-      const scale = tensor(a.scale, [1, c, 1, 1], { device });
-      const shift = tensor(a.shift, [1, c, 1, 1], { device });
-      x = then(then(x, (t) => t.mul(scale)), (t) => t.add(shift));
+  const hwc = store.read(box.y0, box.y1, box.x0, box.x1);
+  const plane = (box.y1 - box.y0) * (box.x1 - box.x0);
+  const chw = new Float32Array(c * plane);
+  const relu = a.fn === 'relu';
+  const tanh = a.fn === 'tanh';
+  for (let ch = 0; ch < c; ch++) {
+    const s = a.scale ? (a.scale[ch] as number) : 1;
+    const b = a.shift ? (a.shift[ch] as number) : 0;
+    const base = ch * plane;
+    for (let i = 0, j = ch; i < plane; i++, j += c) {
+      let v = (hwc[j] as number) * s + b;
+      if (relu && v < 0) v = 0;
+      else if (tanh) v = Math.tanh(v);
+      chw[base + i] = v;
     }
-    if (a.fn === 'relu') x = then(x, (t) => t.relu());
-    if (a.fn === 'tanh') x = then(x, (t) => t.tanh());
-    return x;
-  });
+  }
+  return chw;
 }
 
-/** Writes a [1, C, h, w] tensor into `store` at (y0, x0). */
-export function writeBox(store: ActivationStore, y0: number, x0: number, t: Tensor): void {
-  const w = t.shape[3] as number;
-  const hwc = t.permute([0, 2, 3, 1]).contiguous();
-  try {
-    store.write(y0, x0, w, hwc.toFloat32());
-  } finally {
-    hwc.dispose();
+/** readChw as a [1, C, h, w] tensor on `device`. */
+export function readBox(a: Activation, box: Box, device: string): Tensor {
+  return tensor(readChw(a, box), [1, a.store.channels, box.y1 - box.y0, box.x1 - box.x0], { device });
+}
+
+/** Writes a [1, C, h, w] tensor into `store` at (y0, x0), adding it to `stats` on the way (the same single pass as readChw). */
+export function writeBox(store: ActivationStore, y0: number, x0: number, t: Tensor, stats: ChannelStats | null = null): void {
+  const [, c, h, w] = t.shape as [number, number, number, number];
+  const chw = t.toFloat32();
+  stats?.addPlanes(chw, c);
+  const plane = h * w;
+  const hwc = new Float32Array(chw.length);
+  for (let ch = 0; ch < c; ch++) {
+    const base = ch * plane;
+    for (let i = 0, j = ch; i < plane; i++, j += c) hwc[j] = chw[base + i] as number;
   }
+  store.write(y0, x0, w, hwc);
 }
 
 /** Output boxes of `tile` x `tile` covering height x width, row by row. */
@@ -91,8 +108,7 @@ export function convTile(input: Activation, layer: Conv2d, padding: { mode: 'ref
     let x = readBox(input, read, device);
     if (pads.some((p) => p > 0)) x = then(x, (t) => pad2d(t, pads, padding.mode === 'reflect' ? 'reflect' : 'constant', 0));
     const y = then(x, (t) => conv2d(t, layer.weight, layer.bias, { stride, padding: 0 }));
-    stats?.add(y);
-    writeBox(out, box.y0, box.x0, y);
+    writeBox(out, box.y0, box.x0, y, stats);
   });
 }
 
@@ -122,7 +138,6 @@ export function convTransposeTile(input: Activation, layer: ConvTranspose2d, out
     const x = readBox(input, { y0: ya, y1: yb + 1, x0: xa, x1: xb + 1 }, device);
     const full = then(x, (t) => layer.forward(t));
     const y = full.slice(2, box.y0 - ya * s, box.y1 - ya * s).slice(3, box.x0 - xa * s, box.x1 - xa * s);
-    stats?.add(y);
-    writeBox(out, box.y0, box.x0, y);
+    writeBox(out, box.y0, box.x0, y, stats);
   });
 }
