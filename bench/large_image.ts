@@ -2,7 +2,7 @@
  * Large images: seconds per megapixel and peak RSS of predict --keep_size on one big JPEG, translated
  * whole against tiled (src/predict/tiled, exact: same result within 1e-4) under a 2 GB --max_memory.
  * ResNet-9 generator, fresh weights, float32, 2 threads, one fresh process per case (its VmHWM is its
- * own); times include decoding, and encoding the result. The whole-image pass needs about ten copies of
+ * own); times include decoding, and encoding the result. The whole-image pass needs about twelve copies of
  * the largest activation (full resolution x ngf channels), so at ngf 64 it is only run where that fits
  * this machine; at ngf 8 both sides run at every size. The 100 MP case (hours on 2 cores, about 40 GB of
  * scratch files) runs only with LARGE_IMAGE_100MP=1 in the environment.
@@ -49,8 +49,8 @@ interface Plan {
   sides: LargeImageCase['side'][];
 }
 
-/** Whole-image peak estimate (memory_plan.ts's factor): ten copies of the full-resolution ngf-channel activation. */
-const wholeFits = (mp: number, ngf: number) => 10 * mp * 1e6 * ngf * 4 < totalmem() * 0.3;
+/** Whole-image peak estimate (memory_plan.ts's factor): twelve copies of the full-resolution ngf-channel activation. */
+const wholeFits = (mp: number, ngf: number) => 12 * mp * 1e6 * ngf * 4 < totalmem() * 0.3;
 
 function plans(quick: boolean): Plan[] {
   if (quick) return [{ megapixels: 1, ngf: 8, sides: ['whole', 'tiled'] }];
