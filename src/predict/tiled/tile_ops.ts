@@ -50,15 +50,16 @@ export function readChw(a: Activation, box: Box): Float32Array {
   const chw = new Float32Array(c * plane);
   const relu = a.fn === 'relu';
   const tanh = a.fn === 'tanh';
-  for (let ch = 0; ch < c; ch++) {
-    const s = a.scale ? (a.scale[ch] as number) : 1;
-    const b = a.shift ? (a.shift[ch] as number) : 0;
-    const base = ch * plane;
-    for (let i = 0, j = ch; i < plane; i++, j += c) {
-      let v = (hwc[j] as number) * s + b;
+  const scale = a.scale ?? new Float32Array(c).fill(1);
+  const shift = a.shift ?? new Float32Array(c);
+  // Pixel by pixel: the source is read in order and each of the C planes is written in order (one
+  // pass over memory; channel by channel would sweep the whole source C times).
+  for (let i = 0, j = 0; i < plane; i++) {
+    for (let ch = 0, k = i; ch < c; ch++, j++, k += plane) {
+      let v = (hwc[j] as number) * (scale[ch] as number) + (shift[ch] as number);
       if (relu && v < 0) v = 0;
       else if (tanh) v = Math.tanh(v);
-      chw[base + i] = v;
+      chw[k] = v;
     }
   }
   return chw;
@@ -76,10 +77,7 @@ export function writeBox(store: ActivationStore, y0: number, x0: number, t: Tens
   stats?.addPlanes(chw, c);
   const plane = h * w;
   const hwc = new Float32Array(chw.length);
-  for (let ch = 0; ch < c; ch++) {
-    const base = ch * plane;
-    for (let i = 0, j = ch; i < plane; i++, j += c) hwc[j] = chw[base + i] as number;
-  }
+  for (let i = 0, j = 0; i < plane; i++) for (let ch = 0, k = i; ch < c; ch++, j++, k += plane) hwc[j] = chw[k] as number;
   store.write(y0, x0, w, hwc);
 }
 
