@@ -1,7 +1,7 @@
-/** The predict flags for large images: --max_memory, --tile_size, --max_pixels, --scratch_dir. */
+/** The predict options for large images: --max_memory, --tile_size, --max_pixels, --scratch_dir (declared in commands.ts). */
 import { ConfigError } from '../errors.js';
 import type { LargeImageOptions } from '../predict/tiled/large_image.js';
-import { takeString, type ParsedArgs } from './args.js';
+import { optionValue, type CommandLine } from './command_line.js';
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 
@@ -19,11 +19,11 @@ function positiveInteger(text: string, flag: string, min: number): number {
   return n;
 }
 
-export function takeLargeImageOptions(args: ParsedArgs): LargeImageOptions {
-  const maxMemory = takeString(args, 'max_memory');
-  const tileSize = takeString(args, 'tile_size');
-  const maxPixels = takeString(args, 'max_pixels');
-  const scratchDir = takeString(args, 'scratch_dir');
+export function takeLargeImageOptions(line: CommandLine): LargeImageOptions {
+  const maxMemory = optionValue(line, 'max_memory');
+  const tileSize = optionValue(line, 'tile_size');
+  const maxPixels = optionValue(line, 'max_pixels');
+  const scratchDir = optionValue(line, 'scratch_dir');
   return {
     ...(maxMemory !== undefined && { maxMemory: parseBytes(maxMemory, 'max_memory') }),
     ...(tileSize !== undefined && { tileSize: positiveInteger(tileSize, 'tile_size', 16) }),

@@ -25,6 +25,8 @@ export interface GenerateOptions {
   onEvent?: EventSink;
   /** With keepSize: translates images too large for memory in tiles; absent for models that cannot be tiled. */
   largeImages?: LargeImageTranslator;
+  /** What made the translations (model file, direction, tool), recorded on every manifest line. */
+  producer?: ManifestEntry['producer'];
   /** Hears of each file skipped because it failed to load (after the warning event). */
   onSkip?: (path: string, reason: string) => void;
 }
@@ -51,7 +53,7 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
     const chunk = o.files.slice(start, start + batchSize).map((file, k) => ({ file, n: numbers[start + k] }));
     const large = o.keepSize && o.largeImages ? chunk[0] : undefined; // keepSize: one image per chunk
     if (large && (await o.largeImages!.translateIfLarge(large.file.path, o.folder.dataFile(large.file.classIndex, large.n), channels, o.onEvent))) {
-      entries.push(manifestEntry(`CycleGan_${large.file.classIndex}_${large.n}`, o.folder.dataFile(large.file.classIndex, large.n), large.file.path, large.file.className));
+      entries.push({ ...manifestEntry(`CycleGan_${large.file.classIndex}_${large.n}`, o.folder.dataFile(large.file.classIndex, large.n), large.file.path, large.file.className), ...(o.producer && { producer: o.producer }) });
       chunk.length = 0;
     }
     const loaded = await Promise.all(
@@ -81,7 +83,7 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
         const image = out.subarray(i * plane, (i + 1) * plane);
         if (o.keepSize) await writeResized(target, image, channels, size, original);
         else await writeImage(target, image, { channels, ...size });
-        entries.push(manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className));
+        entries.push({ ...manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className), ...(o.producer && { producer: o.producer }) });
       }
     }
     const done = Math.min(start + batchSize, o.files.length);
