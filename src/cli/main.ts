@@ -20,9 +20,11 @@ import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
 import { takeLargeImageOptions } from './large_image_options.js';
+import { runUi, uiPortOf, withDashboard } from './ui_command.js';
 import { installStopSignals } from './stop_signals.js';
 import { describeFileSystemError } from './file_system_errors.js';
 import { directionOf } from './direction.js';
+import { asWorker, runLauncher, takeLaunch, workerEvents, workerParameters } from './launch.js';
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
@@ -87,9 +89,15 @@ async function main(argv: string[]): Promise<number> {
     case 'train': {
       const [source, target, out] = [required('source'), required('target'), required('out')];
       const restart = args.options.has('restart');
+      const launch = takeLaunch(args.options);
       const parameters = resolveParameters(userParameters(args));
+      if (launch.kind === 'launcher') return runLauncher(launch, argv);
       render.setRun(parameters);
-      const result = await train({ source, target, out, parameters, restart, ...common });
+      // Data-parallel: rank 0 writes the run folder and serves its dashboard; the other ranks serve none.
+      const uiPort = launch.kind === 'worker' && launch.rank !== 0 ? null : uiPortOf(args);
+      const result = await withDashboard(uiPort, out, () =>
+        asWorker(launch, (distributed) => train({ source, target, out, parameters: workerParameters(launch, parameters), restart, ...common, onEvent: workerEvents(launch, render), distributed })),
+      );
       render.flush();
       return result.completed ? 0 : stop.exitCode;
     }
@@ -123,6 +131,8 @@ async function main(argv: string[]): Promise<number> {
       return runValidate(args, render);
     case 'export':
       return runExport(args);
+    case 'ui':
+      return runUi(args, stop);
     case 'demo':
       return runDemo({ out: optionValue(args, 'out'), quick: args.options.has('quick'), ...common });
     default:

@@ -26,6 +26,9 @@ export interface TrainingProgress {
   /** State of the run's random generator (image pools). */
   rng: unknown;
   optimizerSteps: { G: number; D: number };
+  /** Data-parallel runs: the number of ranks, and each rank's pool generator (index 0 is `rng`); their pools are saved as pool.rank<r>.fake_A.<i>. */
+  worldSize?: number;
+  rankRng?: unknown[];
 }
 
 export interface CheckpointMeta {
@@ -46,8 +49,9 @@ function optimizerEntries(model: CycleGan): [string, Tensor][] {
   return out;
 }
 
-export function saveCheckpoint(path: string, model: CycleGan, parameters: Parameters, progress: TrainingProgress): void {
+export function saveCheckpoint(path: string, model: CycleGan, parameters: Parameters, progress: TrainingProgress, extra?: ReadonlyMap<string, Tensor>): void {
   const tensors = new Map<string, StoredTensor>();
+  for (const [n, t] of extra ?? []) tensors.set(n, toStored(t));
   for (const [n, t] of model.namedParameters()) tensors.set(n, toStored(t));
   for (const [n, t] of optimizerEntries(model)) tensors.set(n, toStored(t));
   model.fakeAPool.images.forEach((t, i) => tensors.set(`pool.fake_A.${i}`, toStored(t)));
