@@ -36,7 +36,7 @@ export interface BenchOptions {
 export class UsageError extends Error {}
 
 export const USAGE = `usage: npm run bench -- [--only NAME[,NAME...]] [--quick] [--out FILE]
-  --only   run only these benchmarks: conv, train-step, translate, quality, pipeline (default: all)
+  --only   run only these benchmarks: conv, train-step, translate, quality, pipeline, large-image (default: all)
   --quick  fewer calls per side and case (conv: ${QUICK_POLICY.blocks * QUICK_POLICY.samplesPerBlock} instead of ${FULL_POLICY.blocks * FULL_POLICY.samplesPerBlock}): checks that it runs, numbers are rough
   --out    results file (default: bench/results.json)`;
 

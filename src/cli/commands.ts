@@ -69,6 +69,13 @@ const restart: OptionSpec = {
   default: 'off',
   help: 'start over on an OUT that holds a checkpoint, removing the previous run (without it, train continues the run)',
 };
+/** predict's options for images too large to translate whole (src/predict/tiled). */
+const largeImage: OptionSpec[] = [
+  { name: 'max_memory', takes: 'value', placeholder: 'SIZE', default: 'half the available memory', help: 'with --keep_size, memory the translation of one image may take (2G, 512M or bytes); an image whose whole-image pass needs more is translated in tiles, exactly' },
+  { name: 'tile_size', takes: 'value', placeholder: 'PX', help: 'with --keep_size, translate every image in tiles of this side (at least 16; checkpoints only)' },
+  { name: 'max_pixels', takes: 'value', placeholder: 'N', default: '100000000', help: 'the largest image accepted, width x height' },
+  { name: 'scratch_dir', takes: 'value', placeholder: 'DIR', default: 'the system temporary folder', help: 'where tiled translation keeps activations that do not fit --max_memory' },
+];
 const inputs = 'X and Y are each a folder of images (dir/*.jpg), a folder of class folders (dir/<class>/*.jpg) or a manifest file (JSON lines with "source").';
 const modelKinds = 'MODEL is a checkpoint (.safetensors), a PyTorch state_dict (.pth, e.g. the reference\'s latest_net_G_A.pth), an .onnx or a frozen .pb, told apart by content.';
 
@@ -100,6 +107,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       keepSize,
       predictDirection,
       config,
+      ...largeImage,
     ],
     parameters: true,
     example: 'cyclegan predict --resume runs/day2night/model/CycleGan_epoch_20.safetensors --source photos/more_days --out runs/translated',

@@ -19,6 +19,7 @@ import { createRenderer } from './render.js';
 import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
+import { takeLargeImageOptions } from './large_image_options.js';
 import { runUi, uiPortOf, withDashboard } from './ui_command.js';
 import { installStopSignals } from './stop_signals.js';
 import { describeFileSystemError } from './file_system_errors.js';
@@ -109,9 +110,10 @@ async function main(argv: string[]): Promise<number> {
     case 'predict': {
       const [source, out] = [required('source'), required('out')];
       const keepSize = args.options.has('keep_size');
+      const largeImage = takeLargeImageOptions(args);
       const user = { ...userParameters(args), predict: true };
       const parameters = resolveParameters(user);
-      await predict({ resume: parameters.resume, source, out, parameters, keepSize, direction: directionOf(args), explicit: new Set(Object.keys(user).map(canonicalName)), onEvent: render });
+      await predict({ resume: parameters.resume, source, out, parameters, keepSize, largeImage, direction: directionOf(args), explicit: new Set(Object.keys(user).map(canonicalName)), onEvent: render });
       render.flush();
       return 0;
     }

@@ -117,6 +117,10 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
         if (e.done === e.total) return line(`translated ${plural(e.total - e.skipped, 'image')}${e.skipped ? ` (${e.skipped} skipped)` : ''}`);
         if (interactive) show((width) => `translating ${e.done}/${e.total}, ETA ${duration(e.etaSeconds)}`.slice(0, width), e.done, e.total);
         return;
+      case 'tiles':
+        if (e.done === e.total) return line(`${e.image}: ${e.total} tiles done`);
+        if (interactive) show((width) => `${e.image}: tile ${e.done}/${e.total}, ETA ${duration(e.etaSeconds)}`.slice(0, width), e.done, e.total);
+        return;
       case 'done':
         return line(`done in ${duration(e.seconds)}: ${plural(e.generated, 'image')} in ${e.outDir}/Data, manifest ${e.outDir}/output_0.manifest`);
     }

@@ -86,7 +86,7 @@ export async function decodeResized(path: string, channels: 1 | 3, height: numbe
 }
 
 /** PIL's convert('L'): L = R * 299/1000 + G * 587/1000 + B * 114/1000, in 16-bit fixed point. */
-function luma(rgb: Uint8Array): Uint8Array {
+export function luma(rgb: Uint8Array): Uint8Array {
   const out = new Uint8Array(rgb.length / 3);
   for (let i = 0, j = 0; i < out.length; i++, j += 3) {
     out[i] = ((rgb[j] as number) * 19595 + (rgb[j + 1] as number) * 38470 + (rgb[j + 2] as number) * 7471 + 0x8000) >> 16;

@@ -24,7 +24,8 @@ export function keep<X extends Disposable>(t: X): X {
 }
 
 function collect(value: unknown, into: Set<Disposable>, seen = new Set<unknown>()): void {
-  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  // Typed arrays hold numbers, never tensors: walking one (a whole image from toFloat32) element by element cost seconds.
+  if (value === null || typeof value !== 'object' || seen.has(value) || ArrayBuffer.isView(value)) return;
   seen.add(value);
   if (typeof (value as Disposable).dispose === 'function' && 'isDisposed' in (value as object)) {
     into.add(value as Disposable);

@@ -12,6 +12,7 @@ import { manifestEntry, writeManifest, type ManifestEntry } from '../io/manifest
 import type { EventSink } from '../train/events.js';
 import type { RunFolder } from '../train/run_folder.js';
 import { orientedSize, roundToMultipleOf4, writeResized } from './native_size.js';
+import type { LargeImageTranslator } from './tiled/large_image.js';
 import type { Translator } from './translator.js';
 
 export interface GenerateOptions {
@@ -24,6 +25,8 @@ export interface GenerateOptions {
   /** The manifest's usage of each file; default 'train' (a reference dataset's testA/ is 'test'). */
   usageOf?: (file: ScannedFile) => 'train' | 'test';
   onEvent?: EventSink;
+  /** With keepSize: translates images too large for memory in tiles; absent for models that cannot be tiled. */
+  largeImages?: LargeImageTranslator;
   /** What made the translations (model file, direction, tool), recorded on every manifest line. */
   producer?: ManifestEntry['producer'];
   /** Hears of each file skipped because it failed to load (after the warning event). */
@@ -52,6 +55,11 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
   let skipped = 0;
   for (let start = 0; start < o.files.length; start += batchSize) {
     const chunk = o.files.slice(start, start + batchSize).map((file, k) => ({ file, n: numbers[start + k] }));
+    const large = o.keepSize && o.largeImages ? chunk[0] : undefined; // keepSize: one image per chunk
+    if (large && (await o.largeImages!.translateIfLarge(large.file.path, o.folder.dataFile(large.file.classIndex, large.n), channels, o.onEvent))) {
+      entries.push({ ...manifestEntry(`CycleGan_${large.file.classIndex}_${large.n}`, o.folder.dataFile(large.file.classIndex, large.n), large.file.path, large.file.className), ...(o.producer && { producer: o.producer }) });
+      chunk.length = 0;
+    }
     const loaded = await Promise.all(
       chunk.map(async (item) => {
         try {

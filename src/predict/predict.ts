@@ -16,6 +16,7 @@ import { openRunFolder } from '../train/open_run_folder.js';
 import { UseFailures } from '../train/use_failures.js';
 import { generateTranslations } from './generate.js';
 import { detectFormatOfBytes, modelRunnerOfBytes, readModelFile } from './model_runners/index.js';
+import { checkTilingSupported, largeImageTranslator, type LargeImageOptions, type LargeImageTranslator } from './tiled/large_image.js';
 import { engineTranslator, type Translator } from './translator.js';
 
 export interface PredictOptions {
@@ -31,6 +32,8 @@ export interface PredictOptions {
   /** Parameter names the user set; image size defaults to the model's training size otherwise. */
   explicit?: ReadonlySet<string>;
   onEvent?: EventSink;
+  /** Memory budget, tiling and pixel cap for images translated at their own size (tiled/large_image.ts). */
+  largeImage?: LargeImageOptions;
 }
 
 export interface LoadedModel {
@@ -39,18 +42,21 @@ export interface LoadedModel {
   trainedSize?: { height: number; width: number; channels: number };
   /** What produced the translations, for the manifest. */
   producer: { model: string; format: 'checkpoint' | 'onnx' | 'pb'; direction?: 'AtoB' | 'BtoA'; epoch?: number; tool: string };
+  /** For a checkpoint: the tiled path for images too large to translate whole. */
+  largeImages?: (options?: LargeImageOptions) => LargeImageTranslator;
 }
 
 /**
  * Loads any supported model; an .onnx runs on onnxruntime without touching libtorch. `direction` picks
  * the generator of a checkpoint (default AtoB); an exported file holds one, which must be the one asked for.
  */
-export async function loadModel(path: string, p: Readonly<Parameters>, direction?: 'AtoB' | 'BtoA'): Promise<LoadedModel> {
+export async function loadModel(path: string, p: Readonly<Parameters>, direction?: 'AtoB' | 'BtoA', large?: LargeImageOptions): Promise<LoadedModel> {
   // Read once: the format is told from the bytes, and the model is built from the same bytes.
   const bytes = readModelFile(path);
   const format = detectFormatOfBytes(bytes, path);
   const tool = `cyclegan ${packageVersion()}`;
   if (format === 'onnx' || format === 'pb') {
+    checkTilingSupported(format, large);
     if (format === 'pb') {
       setNumThreads(p.threads);
       checkDevice(p.device);
@@ -74,17 +80,19 @@ export async function loadModel(path: string, p: Readonly<Parameters>, direction
   setNumThreads(p.threads);
   checkDevice(p.device);
   const { net, meta } = loadGenerator(path, direction ?? 'AtoB', bytes, p);
+  const onDevice = net.to(p.device);
   return {
-    translator: engineTranslator(net.to(p.device), p.device, true, convolutionPrecisionOf(p)),
+    translator: engineTranslator(onDevice, p.device, true, convolutionPrecisionOf(p)),
     trainedSize: { height: meta.image_height, width: meta.image_width, channels: meta.generator.channels },
     producer: { model: resolve(path), format, direction: meta.direction, epoch: meta.epoch, tool },
+    largeImages: (options) => largeImageTranslator(onDevice, p.device, convolutionPrecisionOf(p), options),
   };
 }
 
 export async function predict(o: PredictOptions): Promise<{ generated: number; out: string }> {
   const started = Date.now();
   const parameters = effectivePrecision(o.parameters, (message) => o.onEvent?.({ type: 'warning', message }));
-  const model = await loadModel(o.resume, parameters, o.direction);
+  const model = await loadModel(o.resume, parameters, o.direction, o.largeImage);
   try {
     const explicit = o.explicit ?? new Set<string>();
     const size = model.trainedSize;
@@ -102,10 +110,10 @@ export async function predict(o: PredictOptions): Promise<{ generated: number; o
     // Locked like a training run: predicting into a folder being trained (or predicted into) is refused.
     const { folder, lock } = openRunFolder(o.out, 'predict', o.onEvent ?? (() => {}));
     try {
-      const source = await prepareDomain('source', o.source, p.do_validation, o.onEvent);
+      const source = await prepareDomain('source', o.source, p.do_validation, o.onEvent, o.largeImage?.maxPixels);
       writeDomainReport(folder.root, [source]);
       const failures = new UseFailures();
-      const entries = await generateTranslations({ files: source.usable, translator: model.translator, parameters: p, folder, keepSize: o.keepSize, onEvent: o.onEvent, onSkip: (path, reason) => failures.record(path, reason), producer: model.producer });
+      const entries = await generateTranslations({ files: source.usable, translator: model.translator, parameters: p, folder, keepSize: o.keepSize, onEvent: o.onEvent, onSkip: (path, reason) => failures.record(path, reason), producer: model.producer, largeImages: model.largeImages?.(o.largeImage) });
       if (failures.size) writeDomainReport(folder.root, [{ ...source, result: failures.applyTo(source.result) }]);
       o.onEvent?.({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
       return { generated: entries.length, out: folder.root };

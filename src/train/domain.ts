@@ -14,10 +14,10 @@ export interface PreparedDomain {
   usable: ScannedFile[];
 }
 
-export async function prepareDomain(name: string, path: string, validate: boolean, onEvent?: EventSink): Promise<PreparedDomain> {
+export async function prepareDomain(name: string, path: string, validate: boolean, onEvent?: EventSink, maxPixels?: number): Promise<PreparedDomain> {
   const listing = await scanInput(path);
   for (const message of listing.warnings) onEvent?.({ type: 'warning', message });
-  const result: ValidationResult<ScannedFile> = validate ? await validateFiles(listing.files) : { usable: listing.files, rejected: [] };
+  const result: ValidationResult<ScannedFile> = validate ? await validateFiles(listing.files, { maxPixels }) : { usable: listing.files, rejected: [] };
   if (validate) {
     const rejected = result.rejected.map((r) => ({ path: r.path, reason: r.reason }));
     onEvent?.({ type: 'validation', domain: name, total: listing.files.length, usable: result.usable.length, rejected });

@@ -40,6 +40,7 @@ export type RunEvent =
   | { type: 'interrupted'; epoch: number; stepInEpoch: number; checkpoint: string }
   /** skipped: files among the `done` that failed to load and were not written. */
   | { type: 'generate'; done: number; total: number; skipped: number; etaSeconds: number }
+  | { type: 'tiles'; image: string; done: number; total: number; etaSeconds: number }
   | { type: 'done'; outDir: string; generated: number; seconds: number };
 
 export type EventSink = (event: RunEvent) => void;
