@@ -197,7 +197,7 @@ export function synopsis(c: CommandSpec): string {
     const text = o.takes === 'flag' ? `--${o.name}` : o.takes === 'flag-or-number' ? `--${o.name} [${o.placeholder}]` : `--${o.name} ${o.values && o.values.split(', ').length <= 3 ? o.values.replace(/, /g, '|') : o.placeholder}`;
     parts.push(o.required ? text : `[${text}]`);
   }
-  if (c.name === 'predict') parts.splice(2, 0, '--resume MODEL');
+  if (c.name === 'predict') parts.splice(1, 0, '--resume MODEL');
   if (c.parameters) parts.push('[parameters]');
   if (c.name === 'help') parts.push('[COMMAND]');
   return parts.join(' ');
