@@ -14,7 +14,9 @@
         "native/ops_autograd.cc",
         "native/optim.cc",
         "native/runtime.cc",
-        "native/caching_allocator.cc"
+        "native/caching_allocator.cc",
+        "native/ops_pool.cc",
+        "native/ops_linalg.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -17,6 +17,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterAutograd(env, exports);
   RegisterOptim(env, exports);
   RegisterRuntime(env, exports);
+  RegisterPool(env, exports);
+  RegisterLinalg(env, exports);
   return exports;
 }
 
