@@ -14,6 +14,7 @@ import { createRenderer } from './render.js';
 import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
+import { runEval } from './eval_command.js';
 import { USAGE } from './usage.js';
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -93,6 +94,8 @@ async function main(argv: string[]): Promise<number> {
       return runValidate(args, render);
     case 'export':
       return runExport(args);
+    case 'eval':
+      return runEval(args, render);
     case 'demo':
       return runDemo({ out: takeString(args, 'out'), quick: takeBoolean(args, 'quick'), ...common });
     case 'help':

@@ -11,6 +11,7 @@ Usage:
   cyclegan run     --config params.json --source X [--target Y] --out OUT
   cyclegan validate DIR [--out REPORT.json]
   cyclegan export  MODEL --format pb|onnx [--direction AtoB|BtoA] [--out FILE]
+  cyclegan eval    --real DIR --fake DIR [--paired DIR] [--json]
   cyclegan demo    [--out DIR] [--quick]
 
 X and Y are folders of images (dir/*.jpg) or of class folders (dir/<class>/*.jpg), or manifest files.
