@@ -1,4 +1,6 @@
-/** `cyclegan eval --real DIR --fake DIR [--paired DIR] [--json]`: KID*, FID* and paired scores of generated images. */
+/** `cyclegan eval --real DIR --fake DIR [--paired DIR] [--json] [--threads N] [--device D]`: KID*, FID* and paired scores of generated images. */
+import { resolveParameters } from '../config/resolve.js';
+import { checkDevice, setNumThreads } from '../engine/index.js';
 import { evaluateFolders, type EvaluationReport } from '../metrics/evaluate_folders.js';
 import { takeBoolean, takeString, type ParsedArgs } from './args.js';
 import type { Renderer } from './render.js';
@@ -28,8 +30,12 @@ export async function runEval(args: ParsedArgs, render: Renderer): Promise<numbe
   const fake = takeString(args, 'fake', true, 'the folder of generated images');
   const paired = takeString(args, 'paired');
   const json = takeBoolean(args, 'json');
+  // The same checks and defaults as training's (threads: all cores, device: cpu).
+  const p = resolveParameters({ threads: takeString(args, 'threads'), device: takeString(args, 'device') });
+  setNumThreads(p.threads);
+  checkDevice(p.device);
   render({ type: 'info', message: `extracting features of ${real} and ${fake}` });
-  const report = await evaluateFolders({ real, fake, paired });
+  const report = await evaluateFolders({ real, fake, paired, device: p.device });
   render.flush();
   // JSON has no Infinity: identical pairs' PSNR is written as null.
   process.stdout.write(json ? JSON.stringify(report, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n' : formatReport(report));

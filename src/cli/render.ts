@@ -69,6 +69,10 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
         return line(`interrupted: checkpoint written to ${e.checkpoint}; run the same command again to continue`);
       case 'generate':
         return interactive && e.done < e.total ? redraw(`${bar(e.done / e.total)} translating ${e.done}/${e.total}, ETA ${duration(e.etaSeconds)}`) : e.done === e.total ? line(`translated ${e.total} images`) : undefined;
+      case 'metrics': {
+        const scores = Object.entries(e.scores).map(([space, m]) => `${space} KID* ${m.kid.toFixed(4)} ± ${m.kidStd.toFixed(4)} FID* ${m.fid.toFixed(2)}`);
+        return line(`epoch ${e.epoch} metrics (${e.images.fake} translated vs ${e.images.real} real): ${scores.join(' | ')} | best epoch ${e.bestEpoch}`);
+      }
       case 'done':
         return line(`done in ${duration(e.seconds)}: ${e.generated} images in ${e.outDir}/Data, manifest ${e.outDir}/output_0.manifest`);
     }

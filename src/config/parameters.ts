@@ -56,6 +56,10 @@ export interface Parameters {
   load_scale: number;
   /** fp32, or bf16: convolutions in bfloat16 (AMX where the CPU has it), norms, losses and Adam in float32; default fp32. */
   precision: 'fp32' | 'bf16';
+  /** Compute KID* and FID* every this many epochs (and at the end); 0: with each save. Default 0. */
+  eval_frequency: number;
+  /** Source and target images the metrics use during training (a seeded subset); 0 turns them off. Default 200. */
+  eval_images: number;
 }
 
 type Check = (value: unknown) => string | null;
@@ -104,6 +108,8 @@ export const PARAMETERS: Readonly<Record<keyof Parameters, ParameterSpec>> = Obj
   flip: { type: 'boolean', default: () => true },
   load_scale: { type: 'number', default: () => 1.12, check: (v) => (typeof v === 'number' && v >= 1 && v <= 4 ? null : 'a number from 1 to 4') },
   precision: { type: 'string', default: () => 'fp32', check: oneOf('fp32', 'bf16') },
+  eval_frequency: { type: 'integer', default: () => 0, check: nonNegativeInteger },
+  eval_images: { type: 'integer', default: () => 200, check: nonNegativeInteger },
 });
 
 export const PARAMETER_NAMES = Object.keys(PARAMETERS) as (keyof Parameters)[];

@@ -44,6 +44,8 @@ export interface EvaluateFoldersOptions {
   extractor?: FeatureExtractor;
   kid?: KidOptions;
   batchSize?: number;
+  /** cpu (default), cuda or cuda:N. */
+  device?: string;
   onProgress?: (what: string, done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -90,10 +92,10 @@ export async function pairedFolderScores(fakeFiles: readonly string[], pairedDir
 export async function evaluateFolders(o: EvaluateFoldersOptions): Promise<EvaluationReport> {
   const realFiles = await usableImages(o.real, 'real', 2);
   const fakeFiles = await usableImages(o.fake, 'fake', 2);
-  const extractor = o.extractor ?? (await InceptionExtractor.load());
+  const extractor = o.extractor ?? (await InceptionExtractor.load({ device: o.device }));
   try {
     const features = async (files: string[], what: string) =>
-      featuresOfFiles(files, extractor, { batchSize: o.batchSize, signal: o.signal, onProgress: (d, t) => o.onProgress?.(what, d, t) });
+      featuresOfFiles(files, extractor, { batchSize: o.batchSize, device: o.device, signal: o.signal, onProgress: (d, t) => o.onProgress?.(what, d, t) });
     const real = await features(realFiles, 'real');
     const fake = await features(fakeFiles, 'fake');
     const scores: Record<string, DistributionScores> = {};

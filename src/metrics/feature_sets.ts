@@ -58,6 +58,8 @@ export interface FileFeatureOptions {
   /** Called after each batch. */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** Where the extractor's weights live; default cpu. */
+  device?: string;
 }
 
 /** Features of image files, each decoded as RGB and resized (bicubic, as the data loader does) to the extractor's input size. */
@@ -69,7 +71,7 @@ export async function featuresOfFiles(files: readonly string[], extractor: Featu
     options.signal?.throwIfAborted();
     const batch = files.slice(start, start + batchSize);
     const images = await Promise.all(batch.map((f) => loadImage(f, { channels: 3, height, width })));
-    tidy(() => collector.addBatch(stack(images.map((chw) => tensor(chw, [3, height, width])))));
+    tidy(() => collector.addBatch(stack(images.map((chw) => tensor(chw, [3, height, width], { device: options.device ?? 'cpu' })))));
     options.onProgress?.(Math.min(start + batchSize, files.length), files.length);
   }
   return collector.result();

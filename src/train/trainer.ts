@@ -20,6 +20,7 @@ import { prepareDomain, writeDomainReport } from './domain.js';
 import { writeRunParameters, reconcileResumedParameters } from './run_parameters.js';
 import { runFolder, type RunFolder } from './run_folder.js';
 import { saveModelFiles } from './save_model.js';
+import { EpochEvaluator } from './evaluate_epoch.js';
 import { loadSamples, pickSampleFiles, writeSamples } from './samples.js';
 import { learningRateFactor } from './schedule.js';
 import { derivedRng, streams } from './seeds.js';
@@ -96,6 +97,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
     const batches = new BatchLoader({ shape, loadScale: p.load_scale, flip: p.flip, seed: p.seed, batchSize: p.batch_size, onSkip: (message) => emit({ type: 'warning', message }) });
 
+    const evaluator = new EpochEvaluator(p, folder, source.usable, target.usable, emit);
     const timing = { steps: 0, seconds: 0 };
     for (let epoch = firstEpoch; epoch <= p.max_epoch; epoch++) {
       const factor = learningRateFactor(epoch, p);
@@ -156,6 +158,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch, 0, globalStep, poolRng, model));
         emit({ type: 'saved', epoch, files: [...files, folder.latestCheckpoint] });
       }
+      await evaluator.afterEpoch(model, epoch, o.signal);
       if (o.signal?.aborted && !last) {
         emit({ type: 'interrupted', epoch: epoch + 1, stepInEpoch: 0, checkpoint: folder.latestCheckpoint });
         return { folder, completed: false, epoch, generated: 0 };
