@@ -46,3 +46,10 @@ export class ExportError extends CycleGanError {
     super('EXPORT', message);
   }
 }
+
+/** The output folder cannot be used: not a folder, not writable, full, or held by another run. */
+export class OutputError extends CycleGanError {
+  constructor(message: string) {
+    super('OUTPUT', message);
+  }
+}
