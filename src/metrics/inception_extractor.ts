@@ -14,7 +14,7 @@
 import { noGrad, tidy, type Tensor } from '../engine/index.js';
 import type { FeatureExtractor, FeatureSpace } from './extractor.js';
 import { KerasNetwork } from './keras_network.js';
-import { loadNsfwjsModel } from './nsfwjs_weights.js';
+import { loadNsfwjsModel, type KerasModel } from './nsfwjs_weights.js';
 
 const SPACES: readonly FeatureSpace[] = [
   { key: 'pool', dim: 2048, label: 'pool' },
@@ -31,8 +31,12 @@ export class InceptionExtractor implements FeatureExtractor {
 
   /** Loads the weights from the installed nsfwjs package (or `dir`); nothing is downloaded. */
   static async load(options: { dir?: string; device?: string } = {}): Promise<InceptionExtractor> {
-    const model = await loadNsfwjsModel(options.dir);
-    return new InceptionExtractor(new KerasNetwork(model, options.device ?? 'cpu'));
+    return InceptionExtractor.fromModel(await loadNsfwjsModel(options.dir), options.device);
+  }
+
+  /** From a model already read (the benchmark hands the same weights to PyTorch). */
+  static fromModel(model: KerasModel, device = 'cpu'): InceptionExtractor {
+    return new InceptionExtractor(new KerasNetwork(model, device));
   }
 
   extract(images: Tensor): Record<string, Tensor> {
