@@ -7,7 +7,7 @@
  *
  * Unlike FID it is unbiased, so it is comparable across the few hundred images a CycleGAN test set has.
  */
-import { matmul, noGrad, tensor, tidy, type Tensor } from '../engine/index.js';
+import { indexSelect, matmul, noGrad, tensor, tidy, type Tensor } from '../engine/index.js';
 import { Rng } from '../data/rng.js';
 import { checkPair, type FeatureMatrix } from './features.js';
 
@@ -18,6 +18,12 @@ export interface KidOptions {
   maxSubsetSize?: number;
   /** Seed of the subset draws; default 0. */
   seed?: number;
+  /**
+   * Largest set (images per side) whose whole kernel matrices are computed once; larger sets compute
+   * each subset's blocks instead, so memory stays at a few subset-sized matrices. Default 4000
+   * (three 4000 x 4000 float64 matrices are 384 MB).
+   */
+  wholeMatrixLimit?: number;
 }
 
 export interface KidResult {
@@ -75,9 +81,26 @@ export function subsetMmd(kxx: Float64Array, kyy: Float64Array, kxy: Float64Arra
   return within / (m * (m - 1)) - (2 * blockSum(kxy, ny, ix, iy, false)) / (m * m);
 }
 
+/** One subset's unbiased MMD² from its own kernel blocks (for sets too large for whole matrices). */
+function subsetMmdOnEngine(x: Tensor, y: Tensor, ix: Int32Array, iy: Int32Array, d: number): number {
+  const m = ix.length;
+  return noGrad(() =>
+    tidy(() => {
+      const xs = indexSelect(x, 0, tensor(Int32Array.from(ix), [m], { dtype: 'int32' }).to({ dtype: 'int64' }));
+      const ys = indexSelect(y, 0, tensor(Int32Array.from(iy), [m], { dtype: 'int32' }).to({ dtype: 'int64' }));
+      const k = (a: Tensor, b: Tensor) => matmul(a, b.transpose(0, 1)).div(d).add(1).pow(3);
+      // The diagonal of a self-kernel is (|row|²/d + 1)³, from the row norms: no need to read the matrix's diagonal.
+      const diagonal = (a: Tensor) => a.square().sum(1).div(d).add(1).pow(3).sum();
+      const within = k(xs, xs).sum().sub(diagonal(xs)).add(k(ys, ys).sum().sub(diagonal(ys)));
+      return within.item() / (m * (m - 1)) - (2 * k(xs, ys).sum().item()) / (m * m);
+    }),
+  );
+}
+
 /**
- * KID between two feature sets. The three kernel matrices over all images are computed once (BLAS,
- * float64) and each subset sums its blocks, so 100 subsets cost little more than one.
+ * KID between two feature sets. Up to wholeMatrixLimit images per side, the three kernel matrices over
+ * all images are computed once (BLAS, float64) and each subset sums its blocks, so 100 subsets cost
+ * little more than one; above it, each subset's blocks are computed on their own.
  */
 export function kernelInceptionDistance(real: FeatureMatrix, fake: FeatureMatrix, options: KidOptions = {}): KidResult {
   checkPair(real, fake, 'KID');
@@ -87,14 +110,19 @@ export function kernelInceptionDistance(real: FeatureMatrix, fake: FeatureMatrix
   // x is the fake side and y the real one, as in clean-fid (the estimate is symmetric anyway).
   const x = tensor(fake.data, [fake.rows, d], { dtype: 'float64' });
   const y = tensor(real.data, [real.rows, d], { dtype: 'float64' });
-  let kxx: Float64Array, kyy: Float64Array, kxy: Float64Array;
+  const draws = drawKidSubsets(options.seed ?? 0, fake.rows, real.rows, m, subsets);
+  let values: number[];
   try {
-    [kxx, kyy, kxy] = noGrad(() => [kernelMatrix(x, x, d), kernelMatrix(y, y, d), kernelMatrix(x, y, d)]);
+    if (Math.max(fake.rows, real.rows) > (options.wholeMatrixLimit ?? 4000)) {
+      values = draws.map(([ix, iy]) => subsetMmdOnEngine(x, y, ix, iy, d));
+    } else {
+      const [kxx, kyy, kxy] = noGrad(() => [kernelMatrix(x, x, d), kernelMatrix(y, y, d), kernelMatrix(x, y, d)]);
+      values = draws.map(([ix, iy]) => subsetMmd(kxx, kyy, kxy, fake.rows, real.rows, ix, iy));
+    }
   } finally {
     x.dispose();
     y.dispose();
   }
-  const values = drawKidSubsets(options.seed ?? 0, fake.rows, real.rows, m, subsets).map(([ix, iy]) => subsetMmd(kxx, kyy, kxy, fake.rows, real.rows, ix, iy));
   const mean = values.reduce((a, b) => a + b, 0) / subsets;
   const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / subsets);
   return { mean, std, subsets, subsetSize: m };

@@ -48,6 +48,10 @@ describe('KID and FID match numpy/scipy', () => {
       const expected = reference(real, fake, drawKidSubsets(3, c.fakeRows, c.realRows, subsetSize, 20));
       assertRelative(kid.mean, expected.kid_mean, 1e-9, 'KID mean');
       assertRelative(kid.std, expected.kid_std, 1e-7, 'KID std');
+      // Large sets compute each subset's kernel blocks on their own: the same numbers.
+      const perSubset = kernelInceptionDistance(real, fake, { subsets: 20, maxSubsetSize: c.maxSubsetSize, seed: 3, wholeMatrixLimit: 10 });
+      assertRelative(perSubset.mean, expected.kid_mean, 1e-9, 'KID mean, per-subset path');
+      assertRelative(perSubset.std, expected.kid_std, 1e-7, 'KID std, per-subset path');
       const fid = frechetInceptionDistance(real, fake);
       assert.equal(fid.offsetApplied, false);
       assertRelative(fid.value, expected.fid, 1e-7, 'FID');
