@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { findLibtorch, searched } from './find-libtorch.mjs';
 
 // libopenblas0-pthread: Debian's libtorch calls the system BLAS; the reference BLAS made a training step ~2x slower.
-const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread'];
+// fonts-dejavu-core: the font the sample sheets' labels are drawn in.
+const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-core'];
 // python3-torch: the PyTorch reference that tests and benchmarks compare against.
 // python3-numpy, python3-scipy: the KID and FID reference (test/reference/metrics_reference.py); python3-skimage: SSIM's.
 const REFERENCE_PACKAGES = ['python3-torch', 'python3-numpy', 'python3-scipy', 'python3-skimage'];

@@ -2,7 +2,7 @@
 import { resolveParameters } from '../config/resolve.js';
 import { checkDevice, setNumThreads } from '../engine/index.js';
 import { evaluateFolders, type EvaluationReport } from '../metrics/evaluate_folders.js';
-import { takeBoolean, takeString, type ParsedArgs } from './args.js';
+import { optionValue, type CommandLine } from './command_line.js';
 import type { Renderer } from './render.js';
 
 const finite = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
@@ -25,13 +25,14 @@ export function formatReport(r: EvaluationReport): string {
   return lines.join('\n') + '\n';
 }
 
-export async function runEval(args: ParsedArgs, render: Renderer): Promise<number> {
-  const real = takeString(args, 'real', true, 'the folder of real target-domain images');
-  const fake = takeString(args, 'fake', true, 'the folder of generated images');
-  const paired = takeString(args, 'paired');
-  const json = takeBoolean(args, 'json');
+export async function runEval(args: CommandLine, render: Renderer): Promise<number> {
+  // --real and --fake are declared required (commands.ts): parsing has checked them.
+  const real = optionValue(args, 'real')!;
+  const fake = optionValue(args, 'fake')!;
+  const paired = optionValue(args, 'paired');
+  const json = args.options.has('json');
   // The same checks and defaults as training's (threads: all cores, device: cpu).
-  const p = resolveParameters({ threads: takeString(args, 'threads'), device: takeString(args, 'device') });
+  const p = resolveParameters({ threads: optionValue(args, 'threads'), device: optionValue(args, 'device') });
   setNumThreads(p.threads);
   checkDevice(p.device);
   render({ type: 'info', message: `extracting features of ${real} and ${fake}` });
