@@ -10,6 +10,8 @@ const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-
 // python3-torch: the PyTorch reference that tests and benchmarks compare against.
 // python3-numpy, python3-scipy: the KID and FID reference (test/reference/metrics_reference.py); python3-skimage: SSIM's.
 const REFERENCE_PACKAGES = ['python3-torch', 'python3-numpy', 'python3-scipy', 'python3-skimage'];
+// chromium: the real browser the dashboard tests drive through playwright-core (which downloads none).
+const BROWSER_PACKAGES = ['chromium'];
 // The quality-parity benchmark: its data is cut from marble-qt-data's NASA maps; the reference's loop reads images with PIL.
 const BENCH_PACKAGES = ['marble-qt-data', 'python3-pil'];
 
@@ -50,7 +52,7 @@ export function ensureLibtorch(log) {
 
 /** Makes sure the PyTorch reference (Debian's python3-torch) is there for tests and benchmarks. */
 export function ensureReference(log) {
-  if (existsSync('/usr/bin/dpkg-query')) aptInstall(REFERENCE_PACKAGES, log);
+  if (existsSync('/usr/bin/dpkg-query')) aptInstall([...REFERENCE_PACKAGES, ...BROWSER_PACKAGES], log);
 }
 
 /** What `npm run bench` needs beyond the reference: the data source and PIL of the quality-parity benchmark. */

@@ -7,8 +7,11 @@
 export interface OptionSpec {
   /** snake_case, as typed after `--` (kebab-case is accepted too). */
   name: string;
-  /** A flag is true by being there; a value option needs the word after it (or `--name=value`). */
-  takes: 'flag' | 'value';
+  /**
+   * A flag is true by being there; a value option needs the word after it (or `--name=value`);
+   * a flag-or-number is true alone and takes the word after it when that is a whole number (`--ui`, `--ui 8080`).
+   */
+  takes: 'flag' | 'value' | 'flag-or-number';
   /** What the value is, in the synopsis: `--out DIR`. */
   placeholder?: string;
   /** Accepted values, when not any string. */
@@ -28,6 +31,8 @@ export interface CommandSpec {
   name: string;
   summary: string;
   positionals: readonly PositionalSpec[];
+  /** The last positional may be given more than once (`cyclegan ui OUT [OUT2 ...]`). */
+  repeatsLastPositional?: boolean;
   options: readonly OptionSpec[];
   /** Takes every run parameter as a flag (and as a key of --config). */
   parameters: boolean;
@@ -76,6 +81,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'out', takes: 'value', placeholder: 'OUT', required: true, help: 'the run folder: model/, samples/, Data/, logs/, checkpoints/, params.json' },
       restart,
       config,
+      { name: 'ui', takes: 'flag-or-number', placeholder: 'PORT', default: 'off; PORT 8765 when given alone', help: 'serve the live dashboard of this run while it trains (the address is printed first; 0 picks a free port)' },
     ],
     parameters: true,
     example: 'cyclegan train --source photos/day --target photos/night --out runs/day2night --image_height 128 --image_width 128 --max_epoch 20',
@@ -151,6 +157,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     notes: 'KID* and FID* use InceptionV3 weights from nsfwjs, not the network of published FID: compare them between runs, not with papers (see the README). Each side needs at least 2 images.',
   },
   {
+    name: 'ui',
+    summary: 'serve the live dashboard of run folders: curves, samples, parameters, translation in the browser',
+    positionals: [{ name: 'OUT', help: 'a run folder, the --out of train; give several to overlay them' }],
+    repeatsLastPositional: true,
+    options: [
+      { name: 'port', takes: 'value', placeholder: 'N', default: '8765', help: 'the port to listen on; 0 picks a free one' },
+      { name: 'host', takes: 'value', placeholder: 'H', default: '127.0.0.1', help: 'the address to listen on; another than loopback serves other machines and prints a warning' },
+    ],
+    parameters: false,
+    example: 'cyclegan ui runs/day2night runs/day2night_ngf32 --port 8765',
+    notes: 'The first line printed is the address to open, with its token. Ctrl-C stops the server. OUT/report.html holds the same page as a file.',
+  },
+  {
     name: 'demo',
     summary: 'train day -> night on the bundled data and show where to look',
     positionals: [],
@@ -178,8 +197,9 @@ export function commandNamed(name: string): CommandSpec | undefined {
 /** `cyclegan train --source X --target Y --out OUT [--config FILE] [parameters]` */
 export function synopsis(c: CommandSpec): string {
   const parts = [`cyclegan ${c.name}`, ...c.positionals.map((p) => p.name)];
+  if (c.repeatsLastPositional && c.positionals.length) parts.push(`[${c.positionals[c.positionals.length - 1].name}2 ...]`);
   for (const o of c.options) {
-    const text = o.takes === 'flag' ? `--${o.name}` : `--${o.name} ${o.values && o.values.split(', ').length <= 3 ? o.values.replace(/, /g, '|') : o.placeholder}`;
+    const text = o.takes === 'flag' ? `--${o.name}` : o.takes === 'flag-or-number' ? `--${o.name} [${o.placeholder}]` : `--${o.name} ${o.values && o.values.split(', ').length <= 3 ? o.values.replace(/, /g, '|') : o.placeholder}`;
     parts.push(o.required ? text : `[${text}]`);
   }
   if (c.name === 'predict') parts.splice(2, 0, '--resume MODEL');

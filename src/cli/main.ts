@@ -20,6 +20,7 @@ import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
 import { runEval } from './eval_command.js';
+import { runUi, uiPortOf, withDashboard } from './ui_command.js';
 import { installStopSignals } from './stop_signals.js';
 import { describeFileSystemError } from './file_system_errors.js';
 import { directionOf } from './direction.js';
@@ -89,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
       const restart = args.options.has('restart');
       const parameters = resolveParameters(userParameters(args));
       render.setRun(parameters);
-      const result = await train({ source, target, out, parameters, restart, ...common });
+      const result = await withDashboard(uiPortOf(args), out, () => train({ source, target, out, parameters, restart, ...common }));
       render.flush();
       return result.completed ? 0 : stop.exitCode;
     }
@@ -124,6 +125,8 @@ async function main(argv: string[]): Promise<number> {
       return runExport(args);
     case 'eval':
       return runEval(args, render);
+    case 'ui':
+      return runUi(args, stop);
     case 'demo':
       return runDemo({ out: optionValue(args, 'out'), quick: args.options.has('quick'), ...common });
     default:

@@ -2,14 +2,14 @@
  * Quality metrics during training: every eval_frequency epochs (0: with each save), the X->Y generator
  * translates a fixed, seeded subset of eval_images source images, and KID* and FID* (src/metrics/) compare
  * them with as many real target images, both at the training size and resized alike for the feature
- * network. Each evaluation is a `metrics` event (also a line of logs/train.jsonl); the best epoch by KID*
+ * network. Each evaluation is a `metrics` event (logged to logs/train.jsonl like the others); the best epoch by KID*
  * in the mixed5 space (ImageNet's features; see the README) is recorded in best.json, and its model files
  * are hard-linked into model/best/ so they survive whatever happens to model/ later.
  *
  * The subsets are drawn from the training folders (the tool has no held-out split): the numbers follow
  * progress on the data the model sees, which is what picking an epoch needs.
  */
-import { appendFileSync, existsSync, linkSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Parameters } from '../config/parameters.js';
 import { convolutionPrecisionOf } from '../config/resolve.js';
@@ -105,8 +105,7 @@ export class EpochEvaluator {
         scores,
         bestEpoch: this.#best!.epoch,
       };
-      mkdirSync(this.folder.logs, { recursive: true });
-      appendFileSync(this.folder.trainLog, JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n');
+      // The trainer's event stream writes it to logs/train.jsonl too (run_log.ts).
       this.emit(event);
     } finally {
       extractor.dispose();

@@ -32,6 +32,7 @@ import { EpochEvaluator } from './evaluate_epoch.js';
 import { loadSamples, writeSamples } from './samples.js';
 import { learningRateFactor } from './schedule.js';
 import { derivedRng, streams } from './seeds.js';
+import { updateRunReport } from '../ui/report.js';
 
 export interface TrainOptions {
   source: string;
@@ -204,6 +205,7 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
         saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch, 0, globalStep, poolRng, model));
         checkpointTimer.reset();
         emit({ type: 'saved', epoch, files: [...files, folder.latestCheckpoint] });
+        updateRunReport(folder.root, emit);
       }
       await evaluator.afterEpoch(model, epoch, o.signal);
       if (o.signal?.aborted && !last) {
@@ -214,6 +216,7 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
 
     const entries = await generateTranslations({ files: source.usable, translator: engineTranslator(model.netG_A, p.device, false, convolutionPrecisionOf(p)), parameters: p, folder, onEvent: emit, onSkip: (path, reason) => failures.record(path, reason) });
     if (failures.size) writeDomainReport(folder.root, [source, target].map((d) => ({ ...d, result: failures.applyTo(d.result) })));
+    updateRunReport(folder.root, emit);
     emit({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
     return { folder, completed: true, epoch: p.max_epoch, generated: entries.length };
   } finally {
