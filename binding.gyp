@@ -15,7 +15,9 @@
         "native/optim.cc",
         "native/runtime.cc",
         "native/caching_allocator.cc",
-        "native/distributed.cc"
+        "native/distributed.cc",
+        "native/ops_pool.cc",
+        "native/ops_linalg.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

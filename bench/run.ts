@@ -11,6 +11,7 @@ import type { Benchmark } from './benchmark.js';
 import { convBenchmark } from './conv.js';
 import { largeImageBenchmark } from './large_image.js';
 import { dataParallelBenchmark } from './data_parallel.js';
+import { featuresBenchmark } from './features.js';
 import { describeMachine } from './machine.js';
 import { runOnce, type OnceRequest } from './once.js';
 import { parseOptions, USAGE, UsageError } from './options.js';
@@ -23,7 +24,7 @@ import { trainStepBenchmark } from './train_step.js';
 import { translateBenchmark } from './translate.js';
 
 /** Every benchmark, in the order they run; --only picks from these names. */
-const BENCHMARKS: readonly Benchmark[] = [convBenchmark, trainStepBenchmark, translateBenchmark, qualityBenchmark, pipelineBenchmark, qualityParityBenchmark, dataParallelBenchmark, largeImageBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [convBenchmark, trainStepBenchmark, translateBenchmark, qualityBenchmark, pipelineBenchmark, qualityParityBenchmark, dataParallelBenchmark, largeImageBenchmark, featuresBenchmark];
 
 /** This file's folder (dist/bench when compiled), where the compiled workers for `once` are. */
 const benchDir = dirname(fileURLToPath(import.meta.url));

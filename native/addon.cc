@@ -18,6 +18,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterOptim(env, exports);
   RegisterRuntime(env, exports);
   RegisterDistributed(env, exports);
+  RegisterPool(env, exports);
+  RegisterLinalg(env, exports);
   return exports;
 }
 

@@ -11,3 +11,5 @@ void RegisterAutograd(Napi::Env env, Napi::Object exports);
 void RegisterOptim(Napi::Env env, Napi::Object exports);
 void RegisterRuntime(Napi::Env env, Napi::Object exports);
 void RegisterDistributed(Napi::Env env, Napi::Object exports);
+void RegisterPool(Napi::Env env, Napi::Object exports);
+void RegisterLinalg(Napi::Env env, Napi::Object exports);

@@ -9,7 +9,8 @@ import { findLibtorch, searched } from './find-libtorch.mjs';
 // libgloo-dev: the Gloo headers that c10d's ProcessGroupGloo.hpp includes (data-parallel training; libtorch_cpu already links libgloo).
 const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-core', 'libgloo-dev'];
 // python3-torch: the PyTorch reference that tests and benchmarks compare against.
-const REFERENCE_PACKAGES = ['python3-torch'];
+// python3-numpy, python3-scipy: the KID and FID reference (test/reference/metrics_reference.py); python3-skimage: SSIM's.
+const REFERENCE_PACKAGES = ['python3-torch', 'python3-numpy', 'python3-scipy', 'python3-skimage'];
 // chromium: the real browser the dashboard tests drive through playwright-core (which downloads none).
 const BROWSER_PACKAGES = ['chromium'];
 // The quality-parity benchmark: its data is cut from marble-qt-data's NASA maps; the reference's loop reads images with PIL.

@@ -7,6 +7,7 @@ export { train, type TrainOptions, type TrainResult } from './train/trainer.js';
 export { predict, type PredictOptions } from './predict/predict.js';
 export { exportModel, type ExportModelOptions } from './export/export_model.js';
 export { validate, type ValidateInputOptions as ValidateOptions, type ValidateInputResult as ValidateResult } from './data/validate_input.js';
+export { evaluateFolders, type EvaluateFoldersOptions, type EvaluationReport } from './metrics/evaluate_folders.js';
 export { resolveParameters, defaultParameters } from './config/resolve.js';
 export { PARAMETERS, PARAMETER_NAMES, type Parameters } from './config/parameters.js';
 export type { RunEvent, EventSink } from './train/events.js';

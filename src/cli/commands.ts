@@ -152,6 +152,22 @@ export const COMMANDS: readonly CommandSpec[] = [
     example: 'cyclegan export runs/day2night/checkpoints/latest.safetensors --format onnx --direction BtoA --out night2day.onnx',
   },
   {
+    name: 'eval',
+    summary: 'score generated images against real ones: KID* and FID*, and L1/PSNR/SSIM against ground truth',
+    positionals: [],
+    options: [
+      { name: 'real', takes: 'value', placeholder: 'DIR', required: true, help: 'real target-domain images (a folder, class folders or a manifest)' },
+      { name: 'fake', takes: 'value', placeholder: 'DIR', required: true, help: 'generated images, e.g. OUT/Data of a run' },
+      { name: 'paired', takes: 'value', placeholder: 'DIR', help: 'ground truth for the generated images, matched by file name (extensions may differ): adds L1, PSNR and SSIM' },
+      { name: 'json', takes: 'flag', default: 'off', help: 'print the report as JSON' },
+      { name: 'threads', takes: 'value', placeholder: 'N', default: 'all cores', help: 'libtorch CPU threads' },
+      { name: 'device', takes: 'value', placeholder: 'DEVICE', values: 'cpu, cuda, cuda:N', default: 'cpu', help: 'where the feature network runs' },
+    ],
+    parameters: false,
+    example: 'cyclegan eval --real photos/night_test --fake runs/day2night/Data --json',
+    notes: 'KID* and FID* use InceptionV3 weights from nsfwjs, not the network of published FID: compare them between runs, not with papers (see the README). Each side needs at least 2 images.',
+  },
+  {
     name: 'ui',
     summary: 'serve the live dashboard of run folders: curves, samples, parameters, translation in the browser',
     positionals: [{ name: 'OUT', help: 'a run folder, the --out of train; give several to overlay them' }],

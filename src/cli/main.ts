@@ -20,6 +20,7 @@ import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
 import { takeLargeImageOptions } from './large_image_options.js';
+import { runEval } from './eval_command.js';
 import { runUi, uiPortOf, withDashboard } from './ui_command.js';
 import { installStopSignals } from './stop_signals.js';
 import { describeFileSystemError } from './file_system_errors.js';
@@ -137,6 +138,8 @@ async function main(argv: string[]): Promise<number> {
       return runValidate(args, render);
     case 'export':
       return runExport(args);
+    case 'eval':
+      return runEval(args, render);
     case 'ui':
       return runUi(args, stop);
     case 'demo':

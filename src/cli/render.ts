@@ -121,6 +121,10 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
         if (e.done === e.total) return line(`${e.image}: ${e.total} tiles done`);
         if (interactive) show((width) => `${e.image}: tile ${e.done}/${e.total}, ETA ${duration(e.etaSeconds)}`.slice(0, width), e.done, e.total);
         return;
+      case 'metrics': {
+        const scores = Object.entries(e.scores).map(([space, m]) => `${space} KID* ${m.kid.toFixed(4)} ± ${m.kidStd.toFixed(4)} FID* ${m.fid.toFixed(2)}`);
+        return line(`epoch ${e.epoch} metrics (${e.images.fake} translated vs ${e.images.real} real): ${scores.join(' | ')} | best epoch ${e.bestEpoch}`);
+      }
       case 'done':
         return line(`done in ${duration(e.seconds)}: ${plural(e.generated, 'image')} in ${e.outDir}/Data, manifest ${e.outDir}/output_0.manifest`);
     }

@@ -80,6 +80,10 @@ export interface Parameters {
   init_from: string;
   /** A reference dataset folder with trainA/ and trainB/ (testA/, testB/): source and target; default "". */
   dataroot: string;
+  /** Compute KID* and FID* every this many epochs (and at the end); 0: with each save. Default 0. */
+  eval_frequency: number;
+  /** Source and target images the metrics use during training (a seeded subset); 0 turns them off. Default 200. */
+  eval_images: number;
 }
 
 type Check = (value: unknown) => string | null;
@@ -147,6 +151,8 @@ export const PARAMETERS: Readonly<Record<keyof Parameters, ParameterSpec>> = Obj
   gan_mode: { type: 'string', default: () => 'lsgan', check: oneOf('lsgan', 'vanilla', 'wgangp'), help: 'GAN objective: least squares, cross-entropy, or Wasserstein (no gradient penalty, as the reference CycleGAN)' },
   init_from: { type: 'string', default: () => '', help: "start from the reference's weights: its checkpoints folder (latest_net_G_A.pth, ...) or one generator .pth" },
   dataroot: { type: 'string', default: () => '', help: "the reference's dataset layout: trainA/ -> trainB/, testA/ also translated into Data/" },
+  eval_frequency: { type: 'integer', default: () => 0, check: nonNegativeInteger, help: 'compute KID* and FID* every N epochs and at the end (0: with each save)' },
+  eval_images: { type: 'integer', default: () => 200, check: nonNegativeInteger, help: 'source and target images (a seeded subset) the metrics use during training; 0 turns them off' },
 });
 
 export const PARAMETER_NAMES = Object.keys(PARAMETERS) as (keyof Parameters)[];

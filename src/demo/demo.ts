@@ -34,6 +34,7 @@ export function demoParameters(quick: boolean): Record<string, unknown> {
     g_learning_rate: 2e-4,
     d_learning_rate: 2e-4,
     seed: 1,
+    eval_images: quick ? 0 : 40,
   };
 }
 

@@ -12,3 +12,5 @@ export { Adam, type AdamOptions, type AdamState } from './optim/adam.js';
 export { withConvolutionPrecision, convolutionPrecision, type ConvolutionPrecision } from './precision.js';
 export { withWeightCasts } from './weight_cast_cache.js';
 export { ProcessGroup, distBackends, DEFAULT_DIST_TIMEOUT_MS, type DistBackend, type ProcessGroupOptions } from './distributed.js';
+export { maxPool2d, avgPool2d, type Pool2dOptions, type AvgPool2dOptions } from './pool.js';
+export { matmul, eigh, indexSelect } from './linalg.js';

@@ -52,6 +52,12 @@ export interface NativeAddon {
   instanceNormReluPad(x: T, eps: number, relu: boolean, pad: number): T;
   pad(x: T, pads: number[], mode: PadMode, value: number): T;
   upsample(x: T, size: number[], mode: 'bilinear' | 'nearest'): T;
+  maxPool2d(x: T, kernel: number[], stride: number[], padding: number[]): T;
+  avgPool2d(x: T, kernel: number[], stride: number[], padding: number[], countIncludePad: boolean): T;
+  // linear algebra
+  matmul(a: T, b: T): T;
+  eigh(x: T): [T, T];
+  indexSelect(x: T, dim: number, index: T): T;
   // shape and layout
   reshape(x: T, shape: number[]): T;
   permute(x: T, dims: number[]): T;

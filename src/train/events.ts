@@ -41,6 +41,14 @@ export type RunEvent =
   /** skipped: files among the `done` that failed to load and were not written. */
   | { type: 'generate'; done: number; total: number; skipped: number; etaSeconds: number }
   | { type: 'tiles'; image: string; done: number; total: number; etaSeconds: number }
-  | { type: 'done'; outDir: string; generated: number; seconds: number };
+  | { type: 'done'; outDir: string; generated: number; seconds: number }
+  | { type: 'metrics'; epoch: number; images: { real: number; fake: number }; scores: Record<string, MetricScores>; bestEpoch: number };
+
+/** KID* (mean and standard deviation over subsets) and FID* in one feature space (src/metrics/). */
+export interface MetricScores {
+  kid: number;
+  kidStd: number;
+  fid: number;
+}
 
 export type EventSink = (event: RunEvent) => void;

@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import { writeFileAtomic } from '../io/atomic_write.js';
 import type { EventSink, RunEvent } from './events.js';
 
-const LOGGED: ReadonlySet<RunEvent['type']> = new Set(['start', 'step', 'epoch', 'saved', 'interrupted', 'warning', 'done']);
+const LOGGED: ReadonlySet<RunEvent['type']> = new Set(['start', 'step', 'epoch', 'saved', 'interrupted', 'warning', 'metrics', 'done']);
 
 /** Drops the lines of steps after `globalStep` (and all that follows them) from the log at `path`. */
 export function truncateRunLog(path: string, globalStep: number): void {

@@ -9,7 +9,7 @@ export function writeRunParameters(path: string, p: Readonly<Parameters>): void 
 }
 
 /** Parameters that may change between an interrupted run and its continuation without changing the model. */
-const ADJUSTABLE_ON_RESUME: readonly (keyof Parameters)[] = ['threads', 'device', 'log_frequency', 'save_frequency', 'max_epoch', 'do_validation', 'checkpoint_minutes'];
+const ADJUSTABLE_ON_RESUME: readonly (keyof Parameters)[] = ['threads', 'device', 'log_frequency', 'save_frequency', 'max_epoch', 'do_validation', 'checkpoint_minutes', 'eval_frequency', 'eval_images'];
 
 /**
  * A resumed run keeps the checkpoint's parameters (the networks and data pipeline depend on them),

@@ -32,6 +32,7 @@ import { runIsFinished } from './finished_run.js';
 import { runLogWriter, truncateRunLog } from './run_log.js';
 import { UseFailures } from './use_failures.js';
 import { saveModelFiles } from './save_model.js';
+import { EpochEvaluator } from './evaluate_epoch.js';
 import { loadSamples, writeSamples } from './samples.js';
 import { learningRateFactor } from './schedule.js';
 import { derivedRng, streams } from './seeds.js';
@@ -148,6 +149,8 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
     const batches = new BatchLoader({ shape, loadScale: p.load_scale, cropMode: p.preprocess, flip: p.flip, seed: p.seed, batchSize: p.batch_size, shard: dist?.shard, onSkip });
     const checkpointTimer = new CheckpointTimer(p.checkpoint_minutes);
 
+    const evaluator = new EpochEvaluator(p, folder, source.usable, target.usable, emit);
+    if (dist && p.eval_images > 0 && writer) emit({ type: 'warning', message: 'metrics during training are not computed in data-parallel runs yet; evaluate saved models with cyclegan eval' });
     const timing = { steps: 0, seconds: 0 };
     let stopping = false;
     for (let epoch = firstEpoch; epoch <= p.max_epoch; epoch++) {
@@ -230,6 +233,8 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
       }
       pools?.dispose();
       if (saving) checkpointTimer.reset();
+      // Data-parallel runs skip the metrics: rank 0 would evaluate alone while the others wait at their next collective.
+      if (!dist) await evaluator.afterEpoch(model, epoch, o.signal);
       if (stopping && !last) {
         emit({ type: 'interrupted', epoch: epoch + 1, stepInEpoch: 0, checkpoint: folder.latestCheckpoint });
         return { folder, completed: false, epoch, generated: 0 };

@@ -62,6 +62,9 @@ const OPS: Record<string, Op> = {
   flip: (a, x) => x[0].flip(a.dims),
   channels_last: (_, x) => x[0].channelsLast().mul(2),
   bfloat16_roundtrip: (_, x) => x[0].to({ dtype: 'bfloat16' }).to({ dtype: 'float32' }),
+  max_pool2d: (a, x) => E.maxPool2d(x[0], a.kernel, { stride: a.stride, padding: a.padding }),
+  avg_pool2d: (a, x) => E.avgPool2d(x[0], a.kernel, { stride: a.stride, padding: a.padding, countIncludePad: a.count_include_pad }),
+  matmul: (_, x) => E.matmul(x[0], x[1]),
 };
 
 interface Case {

@@ -22,4 +22,5 @@ export const tinyParameters = {
   pool_size: 3,
   threads: 1,
   seed: 5,
+  eval_images: 0,
 };

@@ -61,6 +61,9 @@ OPS = {
     "flip": lambda a, x: x[0].flip(a["dims"]),
     "channels_last": lambda a, x: x[0].contiguous(memory_format=torch.channels_last) * 2,
     "bfloat16_roundtrip": lambda a, x: x[0].to(torch.bfloat16).to(torch.float32),
+    "max_pool2d": lambda a, x: F.max_pool2d(x[0], a["kernel"], a["stride"], a["padding"]),
+    "avg_pool2d": lambda a, x: F.avg_pool2d(x[0], a["kernel"], a["stride"], a["padding"], count_include_pad=a["count_include_pad"]),
+    "matmul": lambda a, x: x[0] @ x[1],
 }
 
 
