@@ -4,6 +4,8 @@
  * Commands that train or predict also take every run parameter (src/config/parameters.ts) as a flag.
  */
 
+import { LAUNCH_OPTIONS } from './launch_options.js';
+
 export interface OptionSpec {
   /** snake_case, as typed after `--` (kebab-case is accepted too). */
   name: string;
@@ -82,6 +84,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       restart,
       config,
       { name: 'ui', takes: 'flag-or-number', placeholder: 'PORT', default: 'off; PORT 8765 when given alone', help: 'serve the live dashboard of this run while it trains (the address is printed first; 0 picks a free port)' },
+      ...LAUNCH_OPTIONS,
     ],
     parameters: true,
     example: 'cyclegan train --source photos/day --target photos/night --out runs/day2night --image_height 128 --image_width 128 --max_epoch 20',

@@ -23,6 +23,7 @@ import { runUi, uiPortOf, withDashboard } from './ui_command.js';
 import { installStopSignals } from './stop_signals.js';
 import { describeFileSystemError } from './file_system_errors.js';
 import { directionOf } from './direction.js';
+import { asWorker, runLauncher, takeLaunch, workerEvents, workerParameters } from './launch.js';
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
@@ -87,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
     case 'train': {
       const out = required('out');
       const restart = args.options.has('restart');
+      const launch = takeLaunch(args.options);
       const parameters = resolveParameters(userParameters(args));
       // --dataroot (the reference's trainA/trainB layout) names both domains itself.
       const [source, target] = [optionValue(args, 'source') ?? '', optionValue(args, 'target') ?? ''];
@@ -94,8 +96,13 @@ async function main(argv: string[]): Promise<number> {
         const missing = source ? 'target' : 'source';
         throw new ConfigError(`Missing --${missing}: the folder (or manifest) of ${missing}-domain images ${source ? 'Y' : 'X'}, or --dataroot D with trainA/ and trainB/ (the PyTorch reference's layout). Usage: ${synopsis(command)}`);
       }
+      if (launch.kind === 'launcher') return runLauncher(launch, argv);
       render.setRun(parameters);
-      const result = await withDashboard(uiPortOf(args), out, () => train({ source, target, out, parameters, restart, ...common }));
+      // Data-parallel: rank 0 writes the run folder and serves its dashboard; the other ranks serve none.
+      const uiPort = launch.kind === 'worker' && launch.rank !== 0 ? null : uiPortOf(args);
+      const result = await withDashboard(uiPort, out, () =>
+        asWorker(launch, (distributed) => train({ source, target, out, parameters: workerParameters(launch, parameters), restart, ...common, onEvent: workerEvents(launch, render), distributed })),
+      );
       render.flush();
       return result.completed ? 0 : stop.exitCode;
     }

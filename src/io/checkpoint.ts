@@ -4,7 +4,7 @@
  * (one generator plus what is needed to rebuild it) for predicting and exporting.
  */
 import { CheckpointError } from '../errors.js';
-import { tidy, type Module } from '../engine/index.js';
+import { tidy, type Module, type Tensor } from '../engine/index.js';
 import type { Parameters } from '../config/parameters.js';
 import type { CycleGan } from '../model/cyclegan.js';
 import { generatorSpecOf } from '../model/model_options.js';
@@ -29,6 +29,9 @@ export interface TrainingProgress {
   /** State of the run's random generator (image pools). */
   rng: unknown;
   optimizerSteps: { G: number; D: number };
+  /** Data-parallel runs: the number of ranks, and each rank's pool generator (index 0 is `rng`); their pools are saved as pool.rank<r>.fake_A.<i>. */
+  worldSize?: number;
+  rankRng?: unknown[];
 }
 
 export interface CheckpointMeta {
@@ -37,9 +40,12 @@ export interface CheckpointMeta {
   progress: TrainingProgress;
 }
 
-export function saveCheckpoint(path: string, model: CycleGan, parameters: Parameters, progress: TrainingProgress): void {
+/** `extra`: further tensors stored beside the model's (data-parallel ranks' pools). */
+export function saveCheckpoint(path: string, model: CycleGan, parameters: Parameters, progress: TrainingProgress, extra?: ReadonlyMap<string, Tensor>): void {
   const state = model.stateDict();
-  const tensors = new Map([...state.tensors].map(([n, t]) => [n, toStored(t)]));
+  const tensors = new Map<string, StoredTensor>();
+  for (const [n, t] of extra ?? []) tensors.set(n, toStored(t));
+  for (const [n, t] of state.tensors) tensors.set(n, toStored(t));
   const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, parameters, progress: { ...progress, optimizerSteps: state.optimizerSteps } };
   writeSafetensors(path, tensors, { cyclegan: JSON.stringify(meta) });
 }

@@ -11,7 +11,7 @@
  *
  * `lossNames` and `modelNames` drive logging and saving: add a loss here and it is logged everywhere.
  */
-import { Adam, l1Loss, noGrad, tidy, withConvolutionPrecision, withWeightCasts, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
+import { Adam, l1Loss, noGrad, tidy, tidyAsync, withConvolutionPrecision, withWeightCasts, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
 import { ganLoss, type GanMode } from './gan_loss.js';
 import { ImagePool } from './image_pool.js';
 import { cycleGanStateDict, loadCycleGanState, type CycleGanState } from './cyclegan_state.js';
@@ -24,6 +24,12 @@ export type LossName = (typeof lossNames)[number];
 export type Losses = Record<LossName, number>;
 export const modelNames = ['netG_A', 'netG_B', 'netD_A', 'netD_B'] as const;
 export type ModelName = (typeof modelNames)[number];
+
+/**
+ * Called after a phase's backward and before its optimizer step, with that optimizer's parameters:
+ * data-parallel training averages their gradients across ranks here (src/train/distributed_context.ts).
+ */
+export type GradientHook = (phase: 'G' | 'D', params: readonly Tensor[]) => void | Promise<void>;
 
 export interface CycleGanOptions {
   channels: number;
@@ -113,34 +119,56 @@ export class CycleGan {
 
   /** One optimize_parameters() of the reference: generators first, then both discriminators. */
   trainStep(realA: Tensor, realB: Tensor): Losses {
-    return withConvolutionPrecision(this.options.precision ?? 'float32', () => this.#trainStep(realA, realB));
+    return withConvolutionPrecision(this.options.precision ?? 'float32', () =>
+      tidy(() => {
+        const phases = this.#trainStep(realA, realB);
+        let r = phases.next();
+        while (!r.done) r = phases.next();
+        return r.value;
+      }),
+    );
   }
 
-  #trainStep(realA: Tensor, realB: Tensor): Losses {
-    return tidy(() => {
-      // Each phase (one optimizer's forward and backward) shares one low-precision copy of each weight.
-      const g = withWeightCasts(() => this.#generatorPhase(realA, realB));
-      this.optimizerG.step();
-
-      // Discriminators, on real images and on fakes drawn from the history pools.
-      this.netD_A.setRequiresGrad(true);
-      this.netD_B.setRequiresGrad(true);
-      this.optimizerD.zeroGrad();
-      const lossDA = withWeightCasts(() => this.#discriminatorLoss(this.netD_A, realB, this.fakeBPool.query(g.fakeB.detach())));
-      const lossDB = withWeightCasts(() => this.#discriminatorLoss(this.netD_B, realA, this.fakeAPool.query(g.fakeA.detach())));
-      this.optimizerD.step();
-
-      return {
-        D_A: lossDA,
-        G_A: g.lossGA.item(),
-        cycle_A: g.cycleA.item(),
-        idt_A: g.idtA ? g.idtA.item() : 0,
-        D_B: lossDB,
-        G_B: g.lossGB.item(),
-        cycle_B: g.cycleB.item(),
-        idt_B: g.idtB ? g.idtB.item() : 0,
-      };
+  /** trainStep with `afterBackward` called between each phase's backward and its optimizer step (awaited when it returns a promise). */
+  async trainStepWithHook(realA: Tensor, realB: Tensor, afterBackward: GradientHook): Promise<Losses> {
+    const precision = this.options.precision ?? 'float32';
+    return tidyAsync(async () => {
+      const phases = this.#trainStep(realA, realB);
+      let r = withConvolutionPrecision(precision, () => phases.next());
+      while (!r.done) {
+        await afterBackward(r.value, (r.value === 'G' ? this.optimizerG : this.optimizerD).params);
+        r = withConvolutionPrecision(precision, () => phases.next());
+      }
+      return r.value;
     });
+  }
+
+  /** The step, pausing after each phase's backward (yielding the phase) so a caller can act on the gradients before the optimizer step. */
+  *#trainStep(realA: Tensor, realB: Tensor): Generator<'G' | 'D', Losses, void> {
+    // Each phase (one optimizer's forward and backward) shares one low-precision copy of each weight.
+    const g = withWeightCasts(() => this.#generatorPhase(realA, realB));
+    yield 'G';
+    this.optimizerG.step();
+
+    // Discriminators, on real images and on fakes drawn from the history pools.
+    this.netD_A.setRequiresGrad(true);
+    this.netD_B.setRequiresGrad(true);
+    this.optimizerD.zeroGrad();
+    const lossDA = withWeightCasts(() => this.#discriminatorLoss(this.netD_A, realB, this.fakeBPool.query(g.fakeB.detach())));
+    const lossDB = withWeightCasts(() => this.#discriminatorLoss(this.netD_B, realA, this.fakeAPool.query(g.fakeA.detach())));
+    yield 'D';
+    this.optimizerD.step();
+
+    return {
+      D_A: lossDA,
+      G_A: g.lossGA.item(),
+      cycle_A: g.cycleA.item(),
+      idt_A: g.idtA ? g.idtA.item() : 0,
+      D_B: lossDB,
+      G_B: g.lossGB.item(),
+      cycle_B: g.cycleB.item(),
+      idt_B: g.idtB ? g.idtB.item() : 0,
+    };
   }
 
   /** backward_G: translations, cycles and identities, G losses against frozen discriminators, and their gradients. */

@@ -28,6 +28,8 @@ export interface GenerateOptions {
   producer?: ManifestEntry['producer'];
   /** Hears of each file skipped because it failed to load (after the warning event). */
   onSkip?: (path: string, reason: string) => void;
+  /** False: translate but write nothing (a data-parallel rank other than 0, which only computes its share). Default true. */
+  write?: boolean;
 }
 
 /** Numbers each file within its class, counting usable files only. */
@@ -75,6 +77,7 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
         const { file, n } = ok[i];
         const target = o.folder.dataFile(file.classIndex, n);
         const image = out.subarray(i * plane, (i + 1) * plane);
+        if (o.write === false) continue;
         if (o.keepSize) await writeResized(target, image, channels, size, original);
         else await writeImage(target, image, { channels, ...size });
         entries.push({ ...manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className, o.usageOf?.(file)), ...(o.producer && { producer: o.producer }) });
@@ -84,6 +87,6 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
     const elapsed = (Date.now() - started) / 1000;
     o.onEvent?.({ type: 'generate', done, total: o.files.length, skipped, etaSeconds: (elapsed / done) * (o.files.length - done) });
   }
-  writeManifest(o.folder.manifest, entries);
+  if (o.write !== false) writeManifest(o.folder.manifest, entries);
   return entries;
 }
