@@ -46,3 +46,10 @@ export class ExportError extends CycleGanError {
     super('EXPORT', message);
   }
 }
+
+/** Object storage (s3://, obs://) cannot be used: credentials, bucket, endpoint, or a transfer that kept failing. */
+export class StorageError extends CycleGanError {
+  constructor(message: string) {
+    super('STORAGE', message);
+  }
+}

@@ -27,6 +27,8 @@ export type RunEvent =
   | { type: 'saved'; epoch: number; files: string[] }
   | { type: 'interrupted'; epoch: number; stepInEpoch: number; checkpoint: string }
   | { type: 'generate'; done: number; total: number; etaSeconds: number }
-  | { type: 'done'; outDir: string; generated: number; seconds: number };
+  | { type: 'done'; outDir: string; generated: number; seconds: number }
+  /** Object storage (src/storage): files copied from or to a bucket so far, of `total`, under `url`. */
+  | { type: 'transfer'; direction: 'download' | 'upload'; done: number; total: number; bytes: number; url: string };
 
 export type EventSink = (event: RunEvent) => void;
