@@ -15,6 +15,7 @@ import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
 import { USAGE } from './usage.js';
+import { withObjectStorage } from '../storage/with_object_storage.js';
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
@@ -58,8 +59,9 @@ async function main(argv: string[]): Promise<number> {
       const source = takeString(args, 'source', true, 'the folder (or manifest) of source-domain images X');
       const target = takeString(args, 'target', true, 'the folder (or manifest) of target-domain images Y');
       const out = takeString(args, 'out', true, 'the output folder');
+      const storage = { mode: 'train' as const, endpoint: takeString(args, 's3_endpoint'), onEvent: render };
       const parameters = resolveParameters(userParameters(args));
-      const result = await train({ source, target, out, parameters, ...common });
+      const result = await withObjectStorage({ source, target, out }, storage, (local, onEvent) => train({ ...local, parameters, ...common, onEvent }));
       render.flush();
       return result.completed ? 0 : 130;
     }
@@ -67,9 +69,11 @@ async function main(argv: string[]): Promise<number> {
       const source = takeString(args, 'source', true, 'the folder (or manifest) of images to translate');
       const out = takeString(args, 'out', true, 'the output folder');
       const keepSize = takeBoolean(args, 'keep_size');
+      const storage = { mode: 'predict' as const, endpoint: takeString(args, 's3_endpoint'), onEvent: render };
       const user = { ...userParameters(args), predict: true };
       const parameters = resolveParameters(user);
-      await predict({ resume: parameters.resume, source, out, parameters, keepSize, explicit: new Set(Object.keys(user).map(canonicalName)), onEvent: render });
+      const explicit = new Set(Object.keys(user).map(canonicalName));
+      await withObjectStorage({ source, out, resume: parameters.resume }, storage, (local, onEvent) => predict({ ...local, parameters, keepSize, explicit, onEvent }));
       render.flush();
       return 0;
     }
@@ -77,15 +81,18 @@ async function main(argv: string[]): Promise<number> {
       const source = takeString(args, 'source', true, 'the folder (or manifest) of source-domain images X');
       const out = takeString(args, 'out', true, 'the output folder');
       const target = takeString(args, 'target');
+      const endpoint = takeString(args, 's3_endpoint');
       const user = userParameters(args);
       const parameters = resolveParameters(user);
       if (parameters.predict) {
-        await predict({ resume: parameters.resume, source, out, parameters, explicit: new Set(Object.keys(user).map(canonicalName)), onEvent: render });
+        const storage = { mode: 'predict' as const, endpoint, onEvent: render };
+        await withObjectStorage({ source, out, resume: parameters.resume }, storage, (local, onEvent) => predict({ ...local, parameters, explicit: new Set(Object.keys(user).map(canonicalName)), onEvent }));
         render.flush();
         return 0;
       }
       if (!target) throw new ConfigError('Missing --target: training (predict false) needs the folder of target-domain images Y');
-      const result = await train({ source, target, out, parameters, ...common });
+      const storage = { mode: 'train' as const, endpoint, onEvent: render };
+      const result = await withObjectStorage({ source, target, out }, storage, (local, onEvent) => train({ ...local, parameters, ...common, onEvent }));
       render.flush();
       return result.completed ? 0 : 130;
     }

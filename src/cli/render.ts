@@ -69,6 +69,11 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
         return line(`interrupted: checkpoint written to ${e.checkpoint}; run the same command again to continue`);
       case 'generate':
         return interactive && e.done < e.total ? redraw(`${bar(e.done / e.total)} translating ${e.done}/${e.total}, ETA ${duration(e.etaSeconds)}`) : e.done === e.total ? line(`translated ${e.total} images`) : undefined;
+      case 'transfer': {
+        const verb = e.direction === 'download' ? 'downloaded' : 'uploaded';
+        const text = `${verb} ${e.done}/${e.total} files (${(e.bytes / 1e6).toFixed(1)} MB) ${e.direction === 'download' ? 'from' : 'to'} ${e.url}`;
+        return e.done === e.total ? line(text) : interactive ? redraw(`${bar(e.done / e.total)} ${text}`) : undefined;
+      }
       case 'done':
         return line(`done in ${duration(e.seconds)}: ${e.generated} images in ${e.outDir}/Data, manifest ${e.outDir}/output_0.manifest`);
     }

@@ -17,6 +17,8 @@ X and Y are folders of images (dir/*.jpg) or of class folders (dir/<class>/*.jpg
 MODEL is a checkpoint (.safetensors), an .onnx or a frozen .pb (told apart by content).
 OUT receives model/, samples/, Data/, output_0.manifest, params.json, validation_report.json, logs/.
 Running train again on an OUT that holds a checkpoint continues it; Ctrl-C writes one.
+X, Y, OUT and MODEL may be s3://bucket/prefix or obs://bucket/prefix: --s3_endpoint URL (or
+AWS_ENDPOINT_URL / S3_ENDPOINT) names the server, AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY the key.
 
 Parameters (also accepted as keys of --config params.json; kebab-case works too):
 ${params}

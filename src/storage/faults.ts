@@ -91,7 +91,7 @@ export function storageError(error: unknown, c: FaultContext): StorageFault {
 }
 
 function faultMessage(error: unknown, c: FaultContext): string {
-  const tries = c.attempts > 1 ? ` after ${c.attempts} attempts over ${Math.round(c.seconds)} s` : '';
+  const tries = c.attempts > 1 ? ` after ${c.attempts} attempts over ${c.seconds < 10 ? c.seconds.toFixed(1) : Math.round(c.seconds)} s` : '';
   switch (classify(error)) {
     case 'unreachable':
       return `cannot ${c.action} ${c.url}: the S3 endpoint ${c.endpoint} cannot be reached (${detail(error)})${tries}. Check --s3_endpoint (or AWS_ENDPOINT_URL / S3_ENDPOINT) and that the server is running`;

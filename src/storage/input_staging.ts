@@ -26,16 +26,16 @@ export class InputStager {
   /** The local path to give the run for input address `address` (`what` names it in messages). */
   async stage(address: string, what: string): Promise<string> {
     const url = parseObjectUrl(address, what);
-    if (url.key !== '' && !url.key.endsWith('/')) {
-      const single = await this.store.head(url);
-      if (single) {
-        await this.cache.fetch([single], address);
-        const local = this.cache.pathOf(url);
-        if (await looksLikeManifest(local)) await this.stageManifestSources(local, url);
-        return local;
-      }
+    // One listing answers both questions: is there an object of exactly this key, and what lies under it.
+    const listed = await this.store.list(url, url.key);
+    const single = listed.find((o) => o.url.key === url.key && !url.key.endsWith('/') && url.key !== '');
+    if (single) {
+      await this.cache.fetch([single], address);
+      const local = this.cache.pathOf(url);
+      if (await looksLikeManifest(local)) await this.stageManifestSources(local, url);
+      return local;
     }
-    return this.stageFolder(url, address);
+    return this.stageFolder(url, address, listed);
   }
 
   /** One object (predict's --resume model), which must exist. */
@@ -47,9 +47,9 @@ export class InputStager {
     return this.cache.pathOf(url);
   }
 
-  private async stageFolder(url: ObjectUrl, address: string): Promise<string> {
+  private async stageFolder(url: ObjectUrl, address: string, under: readonly ObjectInfo[]): Promise<string> {
     const prefix = folderPrefix(url);
-    const listed = await this.store.list(url, prefix);
+    const listed = under.filter((o) => o.url.key.startsWith(prefix));
     const wanted: ObjectInfo[] = [];
     const skipped: string[] = [];
     for (const info of listed) {

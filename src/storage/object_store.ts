@@ -55,13 +55,14 @@ export class ObjectStore {
         const r = await this.client.send(new HeadObjectCommand({ Bucket: url.bucket, Key: url.key }));
         return { url, etag: r.ETag ?? '', size: r.ContentLength ?? 0 };
       } catch (error) {
-        if (classify(error) === 'no-object') return null;
+        const kind = classify(error);
+        if (kind === 'no-object' || kind === 'denied' || kind === 'credentials') return null;
         throw error;
       }
     });
-    // HEAD answers carry no body, so a missing bucket looks like a missing object; listing tells them apart.
-    if (found === null) await this.list(url, url.key);
-    return found;
+    // HEAD answers carry no body, so a missing bucket looks like a missing object, and a wrong secret like
+    // any refusal; a listing's answer says which (and throws it), or finds the object HEAD may not see.
+    return found ?? (await this.list(url, url.key)).find((o) => o.url.key === url.key) ?? null;
   }
 
   /** Downloads the object to `file` (through a temporary file beside it); returns its tag and size. */

@@ -9,7 +9,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
-import { ConfigError, CycleGanError } from '../errors.js';
+import { ConfigError, CycleGanError, StorageError } from '../errors.js';
 import type { EventSink, RunEvent } from '../train/events.js';
 import type { ConnectionSettings } from './connection.js';
 import { isObjectUrl } from './object_url.js';
@@ -82,7 +82,8 @@ export async function withObjectStorage<P extends RunPaths, R>(paths: P, options
     if (done) emit(done);
     return result;
   } catch (error) {
-    if (error instanceof CycleGanError) error.message = session.mapText(error.message);
+    // Storage errors already name addresses, and a local folder they name (files kept) must stay local.
+    if (error instanceof CycleGanError && !(error instanceof StorageError)) error.message = session.mapText(error.message);
     throw error;
   } finally {
     session.close();
