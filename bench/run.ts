@@ -14,13 +14,14 @@ import { runOnce, type OnceRequest } from './once.js';
 import { parseOptions, USAGE, UsageError } from './options.js';
 import { pipelineBenchmark } from './pipeline.js';
 import { qualityBenchmark } from './quality.js';
+import { qualityParityBenchmark } from './quality_parity.js';
 import { pythonWithTorch, ReferenceWorker, type ReferenceInfo } from './reference.js';
 import { formatTable, noiseLine, ratiosLine, summarizeNoise, writeResults, type BenchResult } from './report.js';
 import { trainStepBenchmark } from './train_step.js';
 import { translateBenchmark } from './translate.js';
 
 /** Every benchmark, in the order they run; --only picks from these names. */
-const BENCHMARKS: readonly Benchmark[] = [convBenchmark, trainStepBenchmark, translateBenchmark, qualityBenchmark, pipelineBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [convBenchmark, trainStepBenchmark, translateBenchmark, qualityBenchmark, pipelineBenchmark, qualityParityBenchmark];
 
 /** This file's folder (dist/bench when compiled), where the compiled workers for `once` are. */
 const benchDir = dirname(fileURLToPath(import.meta.url));

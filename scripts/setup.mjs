@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureLibtorch, ensureReference } from './system-deps.mjs';
+import { ensureBench, ensureLibtorch, ensureReference } from './system-deps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (m) => console.log(`[cyclegan] ${m}`);
@@ -18,6 +18,7 @@ try {
   const withReference = process.argv.includes('--reference') || process.env.npm_lifecycle_event === 'pretest' || process.env.npm_lifecycle_event === 'prebench';
   ensureLibtorch(log);
   if (withReference) ensureReference(log);
+  if (process.env.npm_lifecycle_event === 'prebench') ensureBench(log);
   if (!npmPackagesCurrent()) {
     log('installing npm packages (npm ci)');
     // npm ci also runs our install script, which builds the addon.

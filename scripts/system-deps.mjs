@@ -8,6 +8,8 @@ import { findLibtorch, searched } from './find-libtorch.mjs';
 const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread'];
 // python3-torch: the PyTorch reference that tests and benchmarks compare against.
 const REFERENCE_PACKAGES = ['python3-torch'];
+// The quality-parity benchmark: its data is cut from marble-qt-data's NASA maps; the reference's loop reads images with PIL.
+const BENCH_PACKAGES = ['marble-qt-data', 'python3-pil'];
 
 function installed(pkg) {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
@@ -47,4 +49,9 @@ export function ensureLibtorch(log) {
 /** Makes sure the PyTorch reference (Debian's python3-torch) is there for tests and benchmarks. */
 export function ensureReference(log) {
   if (existsSync('/usr/bin/dpkg-query')) aptInstall(REFERENCE_PACKAGES, log);
+}
+
+/** What `npm run bench` needs beyond the reference: the data source and PIL of the quality-parity benchmark. */
+export function ensureBench(log) {
+  if (existsSync('/usr/bin/dpkg-query')) aptInstall(BENCH_PACKAGES, log);
 }

@@ -54,6 +54,8 @@ export interface Parameters {
   flip: boolean;
   /** Train on random crops of images resized this much larger (the reference's 286/256); default 1.12. */
   load_scale: number;
+  /** resize_and_crop (the reference's: crops of the image zoomed by load_scale) or pad_and_crop (the same shifts at the image's own scale); default resize_and_crop. */
+  preprocess: 'resize_and_crop' | 'pad_and_crop';
   /** fp32, or bf16: convolutions in bfloat16 (AMX where the CPU has it), norms, losses and Adam in float32; default fp32. */
   precision: 'fp32' | 'bf16';
 }
@@ -104,6 +106,7 @@ export const PARAMETERS: Readonly<Record<keyof Parameters, ParameterSpec>> = Obj
   flip: { type: 'boolean', default: () => true },
   load_scale: { type: 'number', default: () => 1.12, check: (v) => (typeof v === 'number' && v >= 1 && v <= 4 ? null : 'a number from 1 to 4') },
   precision: { type: 'string', default: () => 'fp32', check: oneOf('fp32', 'bf16') },
+  preprocess: { type: 'string', default: () => 'resize_and_crop', check: oneOf('resize_and_crop', 'pad_and_crop') },
 });
 
 export const PARAMETER_NAMES = Object.keys(PARAMETERS) as (keyof Parameters)[];

@@ -24,12 +24,23 @@ export interface ImageShape {
   readonly width: number;
 }
 
+/**
+ * How the random crop is made (the preprocess parameter):
+ *  - resize_and_crop: the reference's: resize to loadScale times the size, crop the size. The crop
+ *    sees the image zoomed by loadScale, while translation sees it at its size.
+ *  - pad_and_crop: resize to the size, mirror-pad to loadScale times it, crop the size: the same
+ *    random shifts without the zoom, so training sees objects at the scale they are translated at.
+ */
+export type CropMode = 'resize_and_crop' | 'pad_and_crop';
+
 export interface TrainingImageOptions extends ImageShape {
   /**
-   * Resize to round(height * loadScale) x round(width * loadScale) before the random crop;
-   * 1 (no crop) or more. The reference's load_size 286 / crop_size 256 is 286 / 256.
+   * The crop window's room: round(height * loadScale) x round(width * loadScale), 1 (no crop) or
+   * more. The reference's load_size 286 / crop_size 256 is 286 / 256.
    */
   readonly loadScale: number;
+  /** How that room is made; default resize_and_crop. */
+  readonly cropMode?: CropMode;
   /** Flip left-right with probability 1/2. */
   readonly flip: boolean;
 }
@@ -81,17 +92,26 @@ function luma(rgb: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Index `i` of a row or column of `n` pixels mirrored at both ends without repeating the edge (reflection padding). */
+function reflect(i: number, n: number): number {
+  if (n === 1) return 0;
+  const period = 2 * (n - 1);
+  const m = ((i % period) + period) % period;
+  return m < n ? m : period - m;
+}
+
 /**
  * HWC uint8 (srcH x srcW) to CHW float in [-1, 1], taking the height x width window at (top, left),
- * mirrored left-right when `flip`.
+ * mirrored left-right when `flip`. Coordinates outside the source reflect back into it (pad_and_crop
+ * places the window in a padded frame; resize_and_crop's windows never leave the source).
  */
-function toChw(hwc: Uint8Array, channels: number, srcW: number, top: number, left: number, height: number, width: number, flip: boolean): Float32Array {
+function toChw(hwc: Uint8Array, channels: number, srcH: number, srcW: number, top: number, left: number, height: number, width: number, flip: boolean): Float32Array {
   const out = new Float32Array(channels * height * width);
   const plane = height * width;
   for (let y = 0; y < height; y++) {
-    const rowStart = ((top + y) * srcW + left) * channels;
+    const rowStart = reflect(top + y, srcH) * srcW * channels;
     for (let x = 0; x < width; x++) {
-      const src = rowStart + (flip ? width - 1 - x : x) * channels;
+      const src = rowStart + reflect(left + (flip ? width - 1 - x : x), srcW) * channels;
       const dst = y * width + x;
       for (let c = 0; c < channels; c++) out[c * plane + dst] = (hwc[src + c] as number) / 127.5 - 1;
     }
@@ -104,12 +124,12 @@ export async function loadImage(path: string, shape: ImageShape): Promise<Float3
   checkShape(shape);
   const { channels, height, width } = shape;
   const hwc = await decodeResized(path, channels, height, width);
-  return toChw(hwc, channels, width, 0, 0, height, width, false);
+  return toChw(hwc, channels, height, width, 0, 0, height, width, false);
 }
 
 /**
- * The training view of an image: resize to the load size, random height x width crop, random
- * horizontal flip, all drawn from `rng`.
+ * The training view of an image: a random height x width crop (see CropMode), random horizontal
+ * flip, all drawn from `rng`.
  *
  * The random numbers are drawn synchronously, before the first await, and always three of them
  * (left, top, flip) whatever the options: so the stream of `rng` depends only on the order of
@@ -119,13 +139,18 @@ export async function loadImage(path: string, shape: ImageShape): Promise<Float3
  */
 export async function loadTrainingImage(path: string, options: TrainingImageOptions, rng: Rng, decode: ResizedDecoder = decodeResized): Promise<Float32Array> {
   checkShape(options);
-  const { channels, height, width, loadScale, flip } = options;
+  const { channels, height, width, loadScale, flip, cropMode = 'resize_and_crop' } = options;
   if (!Number.isFinite(loadScale) || loadScale < 1) throw new ConfigError(`Expected a number >= 1 for loadScale but received ${String(loadScale)}`);
   const loadH = Math.round(height * loadScale);
   const loadW = Math.round(width * loadScale);
   const left = rng.int(loadW - width + 1);
   const top = rng.int(loadH - height + 1);
   const mirrored = rng.next() < 0.5 && flip;
+  if (cropMode === 'pad_and_crop') {
+    // The window moves over the image at its own size, framed by a mirrored border of half the room on each side.
+    const hwc = await decode(path, channels, height, width);
+    return toChw(hwc, channels, height, width, top - Math.floor((loadH - height) / 2), left - Math.floor((loadW - width) / 2), height, width, mirrored);
+  }
   const hwc = await decode(path, channels, loadH, loadW);
-  return toChw(hwc, channels, loadW, top, left, height, width, mirrored);
+  return toChw(hwc, channels, loadH, loadW, top, left, height, width, mirrored);
 }

@@ -7,7 +7,7 @@
  * Every random draw comes from the run's seed plus where it happens (epoch, step, item), so a run
  * resumed at any step loads exactly the batches an uninterrupted one would.
  */
-import { loadTrainingImage, type ImageShape } from '../data/decode.js';
+import { loadTrainingImage, type CropMode, type ImageShape } from '../data/decode.js';
 import { DecodedImageCache } from '../data/decoded_cache.js';
 import { Prefetcher } from '../data/prefetch.js';
 import type { ScannedFile } from '../data/scan.js';
@@ -25,21 +25,26 @@ export interface Batch {
 export type EpochPairs = readonly (readonly [ScannedFile, ScannedFile])[];
 
 /**
- * An epoch visits max(|X|, |Y|) items: a shuffled pass over the larger domain; the smaller one is
- * drawn at random (with replacement).
+ * An epoch visits max(|X|, |Y|) items, as the reference's UnalignedDataset with serial_batches false:
+ * the items in a new shuffled order each epoch, item i taking source image order[i] mod |X| (each
+ * source image once per epoch when X is the larger domain), and its target image drawn at random
+ * with replacement, independently of the source. So a source image meets other targets from epoch
+ * to epoch; pairing by the shuffled index alone would pair the same two images every epoch when the
+ * domains are the same size (the discriminators then see fixed real/fake combinations).
  */
 export function epochPairs(seed: number, epoch: number, source: readonly ScannedFile[], target: readonly ScannedFile[]): EpochPairs {
   const itemsPerEpoch = Math.max(source.length, target.length);
   const orderRng = derivedRng(seed, streams.order, epoch);
   const order = orderRng.shuffle(Array.from({ length: itemsPerEpoch }, (_, i) => i));
-  const pick = (files: readonly ScannedFile[], i: number): ScannedFile => (files.length === itemsPerEpoch ? files[order[i]] : files[orderRng.int(files.length)]);
-  return order.map((_, i) => [pick(source, i), pick(target, i)] as const);
+  return order.map((index) => [source[index % source.length]!, target[orderRng.int(target.length)]!] as const);
 }
 
 export interface BatchLoaderOptions {
   shape: ImageShape;
-  /** The load_scale parameter: resize to this times the image size before the random crop. */
+  /** The load_scale parameter: room for the random crop, this times the image size. */
   loadScale: number;
+  /** The preprocess parameter: how that room is made; default resize_and_crop. */
+  cropMode?: CropMode;
   /** The flip parameter: random horizontal flips. */
   flip: boolean;
   /** The run's seed, from which every crop and flip is derived. */
@@ -102,9 +107,9 @@ export class BatchLoader {
 
   /** The training view of one image, or the warning to give when it failed to load. */
   private async loadItem(file: ScannedFile, stream: number, epoch: number, step: number, k: number): Promise<Float32Array | string> {
-    const { shape, loadScale, flip, seed } = this.o;
+    const { shape, loadScale, cropMode, flip, seed } = this.o;
     try {
-      return await loadTrainingImage(file.path, { ...shape, loadScale, flip }, derivedRng(seed, stream, epoch, step, k), this.cache.decode);
+      return await loadTrainingImage(file.path, { ...shape, loadScale, cropMode, flip }, derivedRng(seed, stream, epoch, step, k), this.cache.decode);
     } catch (error) {
       return `skipped ${file.path}: ${(error as Error).message}`;
     }

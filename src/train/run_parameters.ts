@@ -1,6 +1,6 @@
 /** The resolved parameters of a run: written to params.json, and reconciled with a checkpoint's on resume. */
 import type { Parameters } from '../config/parameters.js';
-import { changedParameters } from '../config/resolve.js';
+import { changedParameters, defaultParameters } from '../config/resolve.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
 import type { EventSink } from './events.js';
 
@@ -16,11 +16,12 @@ const ADJUSTABLE_ON_RESUME: readonly (keyof Parameters)[] = ['threads', 'device'
  * except the adjustable ones, which the new command may change. Other differences are reported.
  */
 export function reconcileResumedParameters(saved: Parameters, requested: Readonly<Parameters>, emit: EventSink): Readonly<Parameters> {
-  const out: Record<string, unknown> = { ...saved };
+  // A checkpoint from before a parameter existed ran with that parameter's default.
+  const out: Record<string, unknown> = { ...defaultParameters(), ...saved };
   const ignored: string[] = [];
   for (const [key, value] of Object.entries(requested) as [keyof Parameters, unknown][]) {
     if (ADJUSTABLE_ON_RESUME.includes(key)) out[key] = value;
-    else if (JSON.stringify(saved[key]) !== JSON.stringify(value)) ignored.push(`${key} (checkpoint ${JSON.stringify(saved[key])}, requested ${JSON.stringify(value)})`);
+    else if (JSON.stringify(out[key]) !== JSON.stringify(value)) ignored.push(`${key} (checkpoint ${JSON.stringify(out[key])}, requested ${JSON.stringify(value)})`);
   }
   if (ignored.length) {
     emit({ type: 'warning', message: `resuming from the checkpoint keeps its parameters; ignored: ${ignored.join(', ')}. Use a new --out folder to start over with them.` });

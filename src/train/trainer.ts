@@ -94,7 +94,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     emit({ type: 'start', startEpoch: firstEpoch, maxEpoch: p.max_epoch, stepsPerEpoch, resumed: progress !== null });
     mkdirSync(folder.logs, { recursive: true });
 
-    const batches = new BatchLoader({ shape, loadScale: p.load_scale, flip: p.flip, seed: p.seed, batchSize: p.batch_size, onSkip: (message) => emit({ type: 'warning', message }) });
+    const batches = new BatchLoader({ shape, loadScale: p.load_scale, cropMode: p.preprocess, flip: p.flip, seed: p.seed, batchSize: p.batch_size, onSkip: (message) => emit({ type: 'warning', message }) });
 
     const timing = { steps: 0, seconds: 0 };
     for (let epoch = firstEpoch; epoch <= p.max_epoch; epoch++) {

@@ -120,6 +120,34 @@ test('loadTrainingImage: resize to the load size, crop and flip from the Rng, de
   assert.ok([...seen].some((s) => s.endsWith('true')) && [...seen].some((s) => s.endsWith('false')), 'both flipped and unflipped');
 });
 
+test('loadTrainingImage pad_and_crop: the window shifts over the image at its own size, mirrored past the edges', async () => {
+  const path = fixture('flat', 'a_photo.jpg');
+  // Room 1.5 x 16 = 24 rows and 1.5 x 20 = 30 columns: the image at 16 x 20 framed by 4 mirrored rows and 5 columns each side.
+  const options = { channels: 3, height: 16, width: 20, loadScale: 1.5, flip: true, cropMode: 'pad_and_crop' } as const;
+  const image = await loadImage(path, { channels: 3, height: 16, width: 20 });
+  // Reflection padding on paper: padded index -1 is row 1, -4 is row 4, 16 is row 14.
+  const mirrored = (i: number, n: number): number => (i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i);
+  const seen = new Set<string>();
+  for (let seed = 0; seed < 12; seed++) {
+    const a = await loadTrainingImage(path, options, new Rng(seed));
+    const replay = new Rng(seed);
+    const left = replay.int(30 - 20 + 1) - 5;
+    const top = replay.int(24 - 16 + 1) - 4;
+    const flip = replay.next() < 0.5;
+    seen.add(`${left},${top},${flip}`);
+    for (let c = 0; c < 3; c++) {
+      for (let y = 0; y < 16; y++) {
+        for (let x = 0; x < 20; x++) {
+          const sx = mirrored(left + (flip ? 19 - x : x), 20);
+          assert.equal(at(a, 16, 20, c, y, x), at(image, 16, 20, c, mirrored(top + y, 16), sx), `seed ${seed} c ${c} y ${y} x ${x}`);
+        }
+      }
+    }
+  }
+  assert.ok(seen.size > 6, 'windows vary with the seed');
+  assert.ok([...seen].some((s) => s.startsWith('-')), 'some windows reach past the left edge');
+});
+
 test('loadTrainingImage with loadScale 1 and no flip is loadImage, and always draws three numbers', async () => {
   const path = fixture('flat', 'f_image.webp');
   const rng = new Rng(3);
