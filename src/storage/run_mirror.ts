@@ -85,7 +85,11 @@ export class RunMirror {
       // No record (a fresh cache) or an unreadable one: every local file counts as not uploaded.
     }
     const pending: string[] = [];
-    for (const rel of await listFiles(this.localRoot)) {
+    const local = await listFiles(this.localRoot);
+    // A record without its file (the scratch folder cleared by hand) says nothing about this machine.
+    const present = new Set(local);
+    for (const rel of [...this.records.keys()]) if (!present.has(rel)) this.records.delete(rel);
+    for (const rel of local) {
       const record = this.records.get(rel);
       const info = await stat(join(this.localRoot, rel));
       if (record && sameVersion(record, info)) {
@@ -125,11 +129,20 @@ export class RunMirror {
       return this.running;
     }
     this.running = (async () => {
-      do {
-        this.again = false;
-        await this.pass();
-      } while (this.again);
-      this.running = null;
+      try {
+        do {
+          this.again = false;
+          await this.pass();
+        } while (this.again);
+      } catch (error) {
+        // Not a storage failure (those are kept per file): a local file that could not be read. Passes run
+        // unawaited beside the training, so this must not escape; finish() reports it.
+        const failure = new StorageError(`cannot upload the run folder ${this.localRoot} to ${formatObjectUrl(this.url)}: ${(error as Error).message}`);
+        this.emit({ type: 'warning', message: failure.message });
+        this.failures.set('', failure);
+      } finally {
+        this.running = null;
+      }
     })();
     return this.running;
   }
@@ -153,6 +166,7 @@ export class RunMirror {
       const record = this.records.get(rel);
       if (info && !(record && sameVersion(record, info))) changed.push({ rel, info });
     }
+    this.failures.delete('');
     if (changed.length === 0) return;
     const isCheckpoint = (rel: string) => rel.startsWith('checkpoints/');
     const address = formatObjectUrl(this.url);
