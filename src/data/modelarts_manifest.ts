@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatasetError } from '../errors.js';
-import { localCopyOf } from '../storage/local_copies.js';
+import { localCopyOf, staysInBucket } from '../storage/local_copies.js';
 
 export interface ManifestEntry {
   /** Absolute path. */
@@ -29,7 +29,9 @@ function sourcePath(manifest: string, line: number, source: string): string {
       `Manifest ${manifest} line ${line} points at ${source}, which is not a local file; download the images and use absolute or manifest-relative paths`,
     );
   }
-  return resolve(dirname(manifest), source);
+  const path = resolve(dirname(manifest), source);
+  if (!staysInBucket(manifest, path)) throw new DatasetError(`Manifest ${manifest} line ${line} names ${source}, which leaves the manifest's bucket; name objects in the bucket or give s3:// addresses`);
+  return path;
 }
 
 function className(manifest: string, line: number, annotation: unknown): string | null {

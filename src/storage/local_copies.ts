@@ -7,7 +7,7 @@
  * a manifest line naming s3:// or obs:// (src/data/modelarts_manifest.ts) reads the copy downloaded
  * before scanning. This file has no S3 client in it, so the data code can import it cheaply.
  */
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { parseObjectUrl, safeKeySegments, type ObjectUrl } from './object_url.js';
 
 /** The folder of downloaded objects inside a cache folder. */
@@ -37,4 +37,16 @@ export function localCopyOf(source: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * For a manifest downloaded from a bucket: whether a relative `source` resolved to `path` stays inside
+ * that bucket's copy. A manifest from outside must not name files of this machine through '../'.
+ */
+export function staysInBucket(manifest: string, path: string): boolean {
+  if (activeCacheDir === null) return true;
+  const root = objectsRoot(activeCacheDir) + sep;
+  if (!manifest.startsWith(root)) return true;
+  const [scheme, bucket] = manifest.slice(root.length).split(sep);
+  return path.startsWith(join(root, scheme, bucket) + sep);
 }

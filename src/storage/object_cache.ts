@@ -54,8 +54,8 @@ export class ObjectCache {
 
   /** Makes every object's local copy current, downloading what is missing or changed; `label` names the whole in progress events. */
   async fetch(objects: readonly ObjectInfo[], label: string): Promise<{ downloaded: number; reused: number; bytes: number }> {
-    const stale: ObjectInfo[] = [];
-    for (const info of objects) if (!(await this.isCurrent(info))) stale.push(info);
+    const current = await mapLimit(objects, 32, (info) => this.isCurrent(info));
+    const stale = objects.filter((_, i) => !current[i]);
     let done = 0;
     let bytes = 0;
     if (stale.length > 0) this.emit({ type: 'transfer', direction: 'download', done: 0, total: stale.length, bytes: 0, url: label });

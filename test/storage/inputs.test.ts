@@ -106,6 +106,14 @@ describe('object storage inputs', () => {
     );
   });
 
+  test("a bucket manifest's line cannot reach files of this machine through '../'", async () => {
+    await putObject(client(), 'inputs', 'data/lists/escape.manifest', '{"source": "../target/t_1.png"}\n{"source": "../../../../../../../../etc/hostname"}\n');
+    await assert.rejects(
+      withObjectStorage({ source: 's3://inputs/data/lists/escape.manifest', out: join(tempDir(), 'o') }, { mode: 'predict', endpoint: server.endpoint, cacheDir: tempDir(), retry: fastRetry }, (paths) => scanInput(paths.source)),
+      { name: 'DatasetError', message: "Manifest s3://inputs/data/lists/escape.manifest line 2 names ../../../../../../../../etc/hostname, which leaves the manifest's bucket; name objects in the bucket or give s3:// addresses" },
+    );
+  });
+
   test('without object storage a manifest line naming s3:// is still refused as not local', async () => {
     const manifest = join(tempDir(), 'x.manifest');
     writeFileSync(manifest, '{"source": "s3://inputs/data/target/t_1.png"}\n');
