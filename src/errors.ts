@@ -47,6 +47,13 @@ export class ExportError extends CycleGanError {
   }
 }
 
+/** The output folder cannot be used: not a folder, not writable, full, or held by another run. */
+export class OutputError extends CycleGanError {
+  constructor(message: string) {
+    super('OUTPUT', message);
+  }
+}
+
 /** Object storage (s3://, obs://) cannot be used: credentials, bucket, endpoint, or a transfer that kept failing. */
 export class StorageError extends CycleGanError {
   constructor(message: string) {

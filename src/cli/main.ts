@@ -15,6 +15,8 @@ import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
 import { USAGE } from './usage.js';
+import { installStopSignals } from './stop_signals.js';
+import { describeFileSystemError } from './file_system_errors.js';
 import { withObjectStorage } from '../storage/with_object_storage.js';
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -25,7 +27,8 @@ function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError(`cannot read the parameter file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   try {
-    const value = JSON.parse(text);
+    // Editors on Windows save JSON with a byte-order mark; JSON.parse refuses it, manifests already accept it.
+    const value = JSON.parse(text.replace(/^\uFEFF/, ''));
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
     return value;
   } catch (error) {
@@ -45,13 +48,9 @@ async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   const render = createRenderer();
   const controller = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
+  const stop = installStopSignals(controller, (text) => {
     render.flush();
-    process.stderr.write('stopping after this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
-    controller.abort();
+    process.stderr.write(`${text}\n`);
   });
   const common = { onEvent: render, signal: controller.signal };
   switch (args.command) {
@@ -59,11 +58,12 @@ async function main(argv: string[]): Promise<number> {
       const source = takeString(args, 'source', true, 'the folder (or manifest) of source-domain images X');
       const target = takeString(args, 'target', true, 'the folder (or manifest) of target-domain images Y');
       const out = takeString(args, 'out', true, 'the output folder');
-      const storage = { mode: 'train' as const, endpoint: takeString(args, 's3_endpoint'), onEvent: render };
+      const restart = takeBoolean(args, 'restart');
+      const storage = { mode: 'train' as const, restart, endpoint: takeString(args, 's3_endpoint'), onEvent: render };
       const parameters = resolveParameters(userParameters(args));
-      const result = await withObjectStorage({ source, target, out }, storage, (local, onEvent) => train({ ...local, parameters, ...common, onEvent }));
+      const result = await withObjectStorage({ source, target, out }, storage, (local, onEvent) => train({ ...local, parameters, restart, ...common, onEvent }));
       render.flush();
-      return result.completed ? 0 : 130;
+      return result.completed ? 0 : stop.exitCode;
     }
     case 'predict': {
       const source = takeString(args, 'source', true, 'the folder (or manifest) of images to translate');
@@ -82,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
       const out = takeString(args, 'out', true, 'the output folder');
       const target = takeString(args, 'target');
       const endpoint = takeString(args, 's3_endpoint');
+      const restart = takeBoolean(args, 'restart');
       const user = userParameters(args);
       const parameters = resolveParameters(user);
       if (parameters.predict) {
@@ -91,10 +92,10 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       if (!target) throw new ConfigError('Missing --target: training (predict false) needs the folder of target-domain images Y');
-      const storage = { mode: 'train' as const, endpoint, onEvent: render };
-      const result = await withObjectStorage({ source, target, out }, storage, (local, onEvent) => train({ ...local, parameters, ...common, onEvent }));
+      const storage = { mode: 'train' as const, restart, endpoint, onEvent: render };
+      const result = await withObjectStorage({ source, target, out }, storage, (local, onEvent) => train({ ...local, parameters, restart, ...common, onEvent }));
       render.flush();
-      return result.completed ? 0 : 130;
+      return result.completed ? 0 : stop.exitCode;
     }
     case 'validate':
       return runValidate(args, render);
@@ -118,6 +119,11 @@ main(process.argv.slice(2)).then(
     if (error instanceof CycleGanError) {
       process.stderr.write(`cyclegan: ${error.message}\n`);
       process.exit(error instanceof ConfigError ? 2 : 1);
+    }
+    const fileSystem = describeFileSystemError(error);
+    if (fileSystem) {
+      process.stderr.write(`cyclegan: ${fileSystem}\n`);
+      process.exit(1);
     }
     process.stderr.write(`cyclegan: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
     process.exit(1);

@@ -3,6 +3,7 @@
  * elsewhere (CI, a pipe, a log file), plain timestamped lines.
  */
 import type { RunEvent } from '../train/events.js';
+import { plural } from './plural.js';
 
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
@@ -48,12 +49,12 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
       case 'warning':
         return line(`warning: ${e.message}`);
       case 'validation':
-        line(`validated ${e.domain}: ${e.usable} of ${e.total} files usable${e.rejected.length ? `, ${e.rejected.length} skipped` : ''}`);
+        line(`validated ${e.domain}: ${e.usable} of ${plural(e.total, 'file')} usable${e.rejected.length ? `, ${e.rejected.length} skipped` : ''}`);
         for (const r of e.rejected.slice(0, 10)) line(`  skipped ${r.path}: ${r.reason}`);
         if (e.rejected.length > 10) line(`  ... ${e.rejected.length - 10} more in validation_report.json`);
         return;
       case 'start':
-        return line(`${e.resumed ? 'resuming' : 'training'} from epoch ${e.startEpoch} of ${e.maxEpoch}, ${e.stepsPerEpoch} steps per epoch`);
+        return line(`${e.resumed ? 'resuming' : 'training'} from epoch ${e.startEpoch} of ${e.maxEpoch}, ${plural(e.stepsPerEpoch, 'step')} per epoch`);
       case 'step': {
         const done = (e.epoch - 1) * e.stepsPerEpoch + e.step;
         const total = e.maxEpoch * e.stepsPerEpoch;
@@ -64,18 +65,18 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
       case 'epoch':
         return line(`epoch ${e.epoch}/${e.maxEpoch} done in ${duration(e.seconds)} | mean ${lossText(e.meanLosses)}`);
       case 'saved':
-        return line(`saved epoch ${e.epoch}: ${e.files.join(', ')}`);
+        return line(`saved epoch ${e.epoch}${e.stepInEpoch ? ` step ${e.stepInEpoch}` : ''}: ${e.files.join(', ')}`);
       case 'interrupted':
         return line(`interrupted: checkpoint written to ${e.checkpoint}; run the same command again to continue`);
       case 'generate':
-        return interactive && e.done < e.total ? redraw(`${bar(e.done / e.total)} translating ${e.done}/${e.total}, ETA ${duration(e.etaSeconds)}`) : e.done === e.total ? line(`translated ${e.total} images`) : undefined;
+        return interactive && e.done < e.total ? redraw(`${bar(e.done / e.total)} translating ${e.done}/${e.total}, ETA ${duration(e.etaSeconds)}`) : e.done === e.total ? line(`translated ${plural(e.total - e.skipped, 'image')}${e.skipped ? ` (${e.skipped} skipped)` : ''}`) : undefined;
       case 'transfer': {
         const verb = e.direction === 'download' ? 'downloaded' : 'uploaded';
         const text = `${verb} ${e.done}/${e.total} files (${(e.bytes / 1e6).toFixed(1)} MB) ${e.direction === 'download' ? 'from' : 'to'} ${e.url}`;
         return e.done === e.total ? line(text) : interactive ? redraw(`${bar(e.done / e.total)} ${text}`) : undefined;
       }
       case 'done':
-        return line(`done in ${duration(e.seconds)}: ${e.generated} images in ${e.outDir}/Data, manifest ${e.outDir}/output_0.manifest`);
+        return line(`done in ${duration(e.seconds)}: ${plural(e.generated, 'image')} in ${e.outDir}/Data, manifest ${e.outDir}/output_0.manifest`);
     }
   }) as Renderer;
   render.flush = () => {

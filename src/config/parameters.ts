@@ -56,6 +56,8 @@ export interface Parameters {
   load_scale: number;
   /** resize_and_crop (the reference's: crops of the image zoomed by load_scale) or pad_and_crop (the same shifts at the image's own scale); default resize_and_crop. */
   preprocess: 'resize_and_crop' | 'pad_and_crop';
+  /** Minutes of training between resumable checkpoints, besides those at save_frequency epochs; default 10. */
+  checkpoint_minutes: number;
   /** fp32, or bf16: convolutions in bfloat16 (AMX where the CPU has it), norms, losses and Adam in float32; default fp32. */
   precision: 'fp32' | 'bf16';
 }
@@ -75,6 +77,11 @@ const positiveNumber: Check = (v) => (typeof v === 'number' && v > 0 && Number.i
 const nonNegativeNumber: Check = (v) => (typeof v === 'number' && v >= 0 && Number.isFinite(v) ? null : 'a number of 0 or more');
 const powerOfTwo: Check = (v) =>
   Number.isInteger(v) && (v as number) >= 32 && (v as number) <= 8192 && ((v as number) & ((v as number) - 1)) === 0 ? null : 'a power of 2 from 32 to 8192';
+/** More threads than 4 per core only add contention; 100000 of them stalled the whole machine. */
+const threadCount: Check = (v) =>
+  Number.isInteger(v) && (v as number) > 0 && (v as number) <= 4 * availableParallelism()
+    ? null
+    : `a positive integer of at most ${4 * availableParallelism()} (4 x the ${availableParallelism()} cores of this machine)`;
 const oneOf =
   (...values: unknown[]): Check =>
   (v) =>
@@ -94,7 +101,7 @@ export const PARAMETERS: Readonly<Record<keyof Parameters, ParameterSpec>> = Obj
   predict: { type: 'boolean', default: () => false },
   resume: { type: 'string', default: () => '' },
   seed: { type: 'integer', default: () => 0, check: nonNegativeInteger },
-  threads: { type: 'integer', default: () => availableParallelism(), check: positiveInteger },
+  threads: { type: 'integer', default: () => availableParallelism(), check: threadCount },
   device: { type: 'string', default: () => 'cpu', check: (v) => (/^(cpu|cuda(:\d+)?)$/.test(String(v)) ? null : 'cpu, cuda or cuda:N') },
   ngf: { type: 'integer', default: () => 64, check: positiveInteger },
   ndf: { type: 'integer', default: () => 64, check: positiveInteger },
@@ -105,6 +112,7 @@ export const PARAMETERS: Readonly<Record<keyof Parameters, ParameterSpec>> = Obj
   lr_policy: { type: 'string', default: () => 'linear', check: oneOf('linear', 'constant') },
   flip: { type: 'boolean', default: () => true },
   load_scale: { type: 'number', default: () => 1.12, check: (v) => (typeof v === 'number' && v >= 1 && v <= 4 ? null : 'a number from 1 to 4') },
+  checkpoint_minutes: { type: 'number', default: () => 10, check: positiveNumber },
   precision: { type: 'string', default: () => 'fp32', check: oneOf('fp32', 'bf16') },
   preprocess: { type: 'string', default: () => 'resize_and_crop', check: oneOf('resize_and_crop', 'pad_and_crop') },
 });

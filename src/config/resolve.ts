@@ -31,7 +31,8 @@ function coerce(name: keyof Parameters, value: unknown): unknown {
   }
   if (type === 'integer' || type === 'number') {
     const n = Number(value);
-    return value.trim() !== '' && Number.isFinite(n) ? n : value;
+    // '1e309' is a number, just too large to hold: keep it as Infinity so the message says it is out of range.
+    return value.trim() !== '' && !Number.isNaN(n) ? n : value;
   }
   return value;
 }
@@ -55,6 +56,13 @@ function checkOne(name: keyof Parameters, value: unknown): unknown {
           : spec.type === 'integer' && !Number.isInteger(v)
             ? 'an integer'
             : null;
+  if (typeof v === 'number' && !Number.isFinite(v) && !Number.isNaN(v) && spec.type !== 'boolean' && spec.type !== 'string') {
+    // JSON.parse turns 1e309 into Infinity, which JSON.stringify would show as null. Every check refuses NaN, so check(NaN) says what is expected.
+    throw new ConfigError(`Expected ${spec.check?.(Number.NaN) ?? expected ?? 'a number'} for ${name} but received a number out of range (beyond 1.8e308)`);
+  }
+  if (spec.type === 'integer' && typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+    throw new ConfigError(`Expected an integer of at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1) for ${name} but received ${shown(v)} of type number (larger integers cannot be held exactly)`);
+  }
   const problem = expected ?? spec.check?.(v) ?? null;
   if (problem) {
     // Report the value as understood (a flag "100" is the number 100), so the message is about the value, not the quoting.
@@ -74,7 +82,8 @@ export function resolveParameters(user: Record<string, unknown>): Readonly<Param
   for (const [rawName, value] of Object.entries(user)) {
     if (value === undefined) continue;
     const name = canonicalName(rawName);
-    if (!(name in PARAMETERS)) {
+    // Own keys only: `in` would accept __proto__, constructor, toString and valueOf from Object.prototype.
+    if (!Object.hasOwn(PARAMETERS, name)) {
       throw new ConfigError(`Unknown parameter '${rawName}'. Accepted parameters: ${PARAMETER_NAMES.join(', ')}`);
     }
     out[name] = checkOne(name as keyof Parameters, value);

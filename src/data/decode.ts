@@ -14,7 +14,7 @@
  */
 import sharp from 'sharp';
 import { ConfigError, DatasetError } from '../errors.js';
-import { openImage, readImageFile } from './open_image.js';
+import { openImage, readImageFile, readImageHeader } from './open_image.js';
 import type { Rng } from './rng.js';
 
 export interface ImageShape {
@@ -64,6 +64,8 @@ export type ResizedDecoder = (path: string, channels: 1 | 3, height: number, wid
 export async function decodeResized(path: string, channels: 1 | 3, height: number, width: number): Promise<Uint8Array> {
   const buffer = await readImageFile(path);
   try {
+    // The header first, as validation does: the format, sample depth and pixel count are checked before any pixel is decoded.
+    await readImageHeader(buffer);
     // Two passes on purpose: sharp premultiplies alpha while resizing, which would blacken
     // transparent pixels; removing alpha on the full-size image first keeps the reference's behaviour.
     const full = await openImage(buffer).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });

@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
 import { UnsupportedBmpError } from './bmp.js';
-import { DEFAULT_MAX_PIXELS, openImage, readImageFile, readImageHeader } from './open_image.js';
+import { NotAnImageError, RefusedFormatError } from './image_format.js';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PIXELS, openImage, readImageFile, readImageHeader, tooManyBytes } from './open_image.js';
 
 /** Why a file was rejected; stable, for programs. */
-export type RejectionCode = 'unreadable' | 'empty' | 'not_image' | 'unsupported' | 'corrupt' | 'too_small' | 'too_large';
+/** failed_in_use: passed (or skipped) validation but failed when training or translating read it. */
+export type RejectionCode = 'unreadable' | 'empty' | 'not_image' | 'unsupported' | 'corrupt' | 'too_small' | 'too_large' | 'failed_in_use';
 
 export interface Rejection {
   readonly path: string;
@@ -39,7 +41,7 @@ export interface ValidateOptions {
 }
 
 /** Checks one file; returns null when it is usable. */
-export async function checkImage(path: string, minSide = 8, maxPixels = DEFAULT_MAX_PIXELS): Promise<Omit<Rejection, 'path'> | null> {
+export async function checkImage(path: string, minSide = 8, maxPixels = DEFAULT_MAX_PIXELS, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<Omit<Rejection, 'path'> | null> {
   let size: number;
   try {
     const info = await stat(path);
@@ -50,9 +52,10 @@ export async function checkImage(path: string, minSide = 8, maxPixels = DEFAULT_
     return { code: 'unreadable', reason: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(error)})` };
   }
   if (size === 0) return { code: 'empty', reason: 'zero-byte file' };
+  if (size > maxBytes) return { code: 'too_large', reason: tooManyBytes(size, maxBytes) };
   let buffer: Buffer;
   try {
-    buffer = await readImageFile(path);
+    buffer = await readImageFile(path, maxBytes);
   } catch (error) {
     return { code: 'unreadable', reason: (error as Error).message };
   }
@@ -63,8 +66,8 @@ export async function checkImage(path: string, minSide = 8, maxPixels = DEFAULT_
     ({ width, height } = await readImageHeader(buffer));
   } catch (error) {
     const message = (error as Error).message;
-    if (error instanceof UnsupportedBmpError) return { code: 'unsupported', reason: message };
-    if (/unsupported image format/i.test(message)) return { code: 'not_image', reason: 'not an image (unrecognised file format)' };
+    if (error instanceof UnsupportedBmpError || error instanceof RefusedFormatError) return { code: 'unsupported', reason: message };
+    if (error instanceof NotAnImageError || /unsupported image format/i.test(message)) return { code: 'not_image', reason: 'not an image (unrecognised file format)' };
     return { code: 'corrupt', reason: `corrupt image header: ${message.trim()}` };
   }
   if (width * height > maxPixels) {
@@ -122,6 +125,8 @@ export interface DomainReport {
   /** The scanned input (folder or manifest). */
   readonly input?: string;
   readonly result: ValidationResult<{ readonly path: string }>;
+  /** What scanning noticed (ignored subfolders, duplicates). */
+  readonly warnings?: readonly string[];
 }
 
 /**
@@ -130,9 +135,10 @@ export interface DomainReport {
  */
 export function writeValidationReport(outDir: string, reports: Readonly<Record<string, DomainReport>>): string {
   const domains: Record<string, unknown> = {};
-  for (const [domain, { input, result }] of Object.entries(reports)) {
+  for (const [domain, { input, result, warnings }] of Object.entries(reports)) {
     domains[domain] = {
       ...(input === undefined ? {} : { input }),
+      ...(warnings === undefined ? {} : { warnings }),
       total: result.usable.length + result.rejected.length,
       usable: result.usable.length,
       rejected_count: result.rejected.length,

@@ -9,18 +9,24 @@ export function writeFileAtomic(path: string, chunks: string | Uint8Array | read
   mkdirSync(dirname(path), { recursive: true });
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   const parts = typeof chunks === 'string' ? [Buffer.from(chunks)] : chunks instanceof Uint8Array ? [chunks] : chunks;
-  const fd = openSync(temp, 'w');
   try {
-    for (const part of parts) {
-      let written = 0;
-      while (written < part.byteLength) written += writeSync(fd, part, written);
+    const fd = openSync(temp, 'w');
+    try {
+      for (const part of parts) {
+        let written = 0;
+        while (written < part.byteLength) written += writeSync(fd, part, written);
+      }
+      fsyncSync(fd);
+    } catch (error) {
+      closeSync(fd);
+      rmSync(temp, { force: true });
+      throw error;
     }
-    fsyncSync(fd);
-  } catch (error) {
     closeSync(fd);
-    rmSync(temp, { force: true });
+    renameSync(temp, path);
+  } catch (error) {
+    // write(2) errors (ENOSPC) carry no path: name the file being written, for the message the CLI gives.
+    if (error instanceof Error && !(error as NodeJS.ErrnoException).path) (error as NodeJS.ErrnoException).path = path;
     throw error;
   }
-  closeSync(fd);
-  renameSync(temp, path);
 }

@@ -10,6 +10,7 @@ import { CycleGan, modelNames } from '../model/cyclegan.js';
 import { ResnetGenerator, type GeneratorConfig } from '../model/resnet_generator.js';
 import { decodeSafetensors, readSafetensors, writeSafetensors, type SafetensorsFile, type StoredTensor } from './safetensors.js';
 import { fromStored, toStored } from './tensor_store.js';
+import { availableMemoryBytes, gibibytes, translationMemoryBytes } from '../model/memory_estimate.js';
 
 export const CHECKPOINT_FORMAT = 'cyclegan-checkpoint/1';
 export const GENERATOR_FORMAT = 'cyclegan-generator/1';
@@ -147,6 +148,7 @@ export function loadGenerator(path: string, direction: 'AtoB' | 'BtoA' = 'AtoB',
   } else {
     throw new CheckpointError(`${path} has unknown format '${meta.format}'; expected ${GENERATOR_FORMAT} or ${CHECKPOINT_FORMAT}.`);
   }
+  assertGeneratorFits(config, info, path);
   const net = new ResnetGenerator(config);
   try {
     tidy(() => net.loadStateDict(tensorsWithPrefix(file, prefix, path), path));
@@ -155,4 +157,21 @@ export function loadGenerator(path: string, direction: 'AtoB' | 'BtoA' = 'AtoB',
     throw error;
   }
   return { net: net.eval(), meta: info };
+}
+
+/**
+ * The generator a file describes must be a sane shape that fits in memory, checked before allocating:
+ * a file claiming ngf 1e9 died in std::bad_alloc without naming the file.
+ */
+function assertGeneratorFits(config: GeneratorConfig, info: GeneratorMeta, path: string, available = availableMemoryBytes()): void {
+  const { channels, ngf, nBlocks } = config;
+  if ((channels !== 1 && channels !== 3) || !Number.isSafeInteger(ngf) || ngf < 1 || !Number.isSafeInteger(nBlocks) || nBlocks < 0) {
+    throw new CheckpointError(`${path}: its metadata describes an impossible generator (channels ${channels}, ngf ${ngf}, ${nBlocks} blocks); the file is damaged or was not written by cyclegan`);
+  }
+  const needed = translationMemoryBytes(channels, ngf, nBlocks, info.image_height || 256, info.image_width || 256);
+  if (needed > available) {
+    throw new CheckpointError(
+      `${path}: its metadata describes a generator with ngf ${ngf} and ${nBlocks} blocks, which needs about ${gibibytes(needed)} of memory; this machine has ${gibibytes(available)}. The file is damaged or was not written by cyclegan`,
+    );
+  }
 }

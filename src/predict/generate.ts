@@ -22,6 +22,8 @@ export interface GenerateOptions {
   /** Translate each image at its own size (rounded to a multiple of 4) instead of image_height x image_width. */
   keepSize?: boolean;
   onEvent?: EventSink;
+  /** Hears of each file skipped because it failed to load (after the warning event). */
+  onSkip?: (path: string, reason: string) => void;
 }
 
 /** Numbers each file within its class, counting usable files only. */
@@ -41,6 +43,7 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
   const numbers = numberWithinClass(o.files);
   const entries: ManifestEntry[] = [];
   const started = Date.now();
+  let skipped = 0;
   for (let start = 0; start < o.files.length; start += batchSize) {
     const chunk = o.files.slice(start, start + batchSize).map((file, k) => ({ file, n: numbers[start + k] }));
     const loaded = await Promise.all(
@@ -51,6 +54,8 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
           return { ...item, original, size, data: await loadImage(item.file.path, { channels, ...size }) };
         } catch (error) {
           o.onEvent?.({ type: 'warning', message: `skipped ${item.file.path}: ${(error as Error).message}` });
+          o.onSkip?.(item.file.path, (error as Error).message);
+          skipped++;
           return null;
         }
       }),
@@ -73,7 +78,7 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
     }
     const done = Math.min(start + batchSize, o.files.length);
     const elapsed = (Date.now() - started) / 1000;
-    o.onEvent?.({ type: 'generate', done, total: o.files.length, etaSeconds: (elapsed / done) * (o.files.length - done) });
+    o.onEvent?.({ type: 'generate', done, total: o.files.length, skipped, etaSeconds: (elapsed / done) * (o.files.length - done) });
   }
   writeManifest(o.folder.manifest, entries);
   return entries;

@@ -2,14 +2,15 @@
  * Predict: translate a folder with a saved model, without training. The model is loaded (and so
  * checked) before anything is written to the output folder, so a bad model leaves it untouched.
  */
-import { mkdirSync } from 'node:fs';
 import type { Parameters } from '../config/parameters.js';
 import { convolutionPrecisionOf } from '../config/resolve.js';
 import { checkDevice, setNumThreads } from '../engine/index.js';
+import { effectivePrecision } from '../engine/bf16_support.js';
 import { loadGenerator } from '../io/checkpoint.js';
 import { prepareDomain, writeDomainReport } from '../train/domain.js';
 import type { EventSink } from '../train/events.js';
-import { runFolder } from '../train/run_folder.js';
+import { openRunFolder } from '../train/open_run_folder.js';
+import { UseFailures } from '../train/use_failures.js';
 import { generateTranslations } from './generate.js';
 import { detectFormatOfBytes, modelRunnerOfBytes, readModelFile } from './model_runners/index.js';
 import { engineTranslator, type Translator } from './translator.js';
@@ -48,23 +49,30 @@ export async function loadModel(path: string, p: Readonly<Parameters>): Promise<
 
 export async function predict(o: PredictOptions): Promise<{ generated: number; out: string }> {
   const started = Date.now();
-  const model = await loadModel(o.resume, o.parameters);
+  const parameters = effectivePrecision(o.parameters, (message) => o.onEvent?.({ type: 'warning', message }));
+  const model = await loadModel(o.resume, parameters);
   try {
     const explicit = o.explicit ?? new Set<string>();
     const size = model.trainedSize;
     const p: Parameters = {
-      ...o.parameters,
+      ...parameters,
       image_height: size && !explicit.has('image_height') ? size.height : o.parameters.image_height,
       image_width: size && !explicit.has('image_width') ? size.width : o.parameters.image_width,
       image_channel: (size && !explicit.has('image_channel') ? size.channels : o.parameters.image_channel) as 1 | 3,
     };
-    const source = await prepareDomain('source', o.source, p.do_validation, o.onEvent);
-    const folder = runFolder(o.out);
-    mkdirSync(folder.root, { recursive: true });
-    writeDomainReport(folder.root, [source]);
-    const entries = await generateTranslations({ files: source.usable, translator: model.translator, parameters: p, folder, keepSize: o.keepSize, onEvent: o.onEvent });
-    o.onEvent?.({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
-    return { generated: entries.length, out: folder.root };
+    // Locked like a training run: predicting into a folder being trained (or predicted into) is refused.
+    const { folder, lock } = openRunFolder(o.out, 'predict', o.onEvent ?? (() => {}));
+    try {
+      const source = await prepareDomain('source', o.source, p.do_validation, o.onEvent);
+      writeDomainReport(folder.root, [source]);
+      const failures = new UseFailures();
+      const entries = await generateTranslations({ files: source.usable, translator: model.translator, parameters: p, folder, keepSize: o.keepSize, onEvent: o.onEvent, onSkip: (path, reason) => failures.record(path, reason) });
+      if (failures.size) writeDomainReport(folder.root, [{ ...source, result: failures.applyTo(source.result) }]);
+      o.onEvent?.({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
+      return { generated: entries.length, out: folder.root };
+    } finally {
+      lock.release();
+    }
   } finally {
     model.translator.dispose();
   }

@@ -18,6 +18,7 @@ import type { RunPaths } from './with_object_storage.js';
 
 export interface SessionOptions {
   mode: 'train' | 'predict';
+  restart?: boolean;
   endpoint?: string;
   cacheDir: string;
   retry?: Partial<RetryPolicy>;
@@ -69,7 +70,7 @@ export async function openStorageSession(o: SessionOptions): Promise<StorageSess
       // The output first: a wrong bucket or key is reported before any download.
       if (isObjectUrl(paths.out)) {
         const url = parseObjectUrl(paths.out, '--out');
-        mirror = await RunMirror.open(url, o.cacheDir, store, o.emit, (rel, bytes) => map.uploadBody(rel, bytes), o.mode === 'train');
+        mirror = await RunMirror.open(url, o.cacheDir, store, o.emit, (rel, bytes) => map.uploadBody(rel, bytes), o.mode === 'train' && !o.restart);
         map = new AddressMap(o.cacheDir, { localRoot: mirror.localRoot, address: formatObjectUrl(url) });
       }
       const source = (await stageInput(paths.source, '--source')) as string;

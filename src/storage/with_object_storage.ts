@@ -26,6 +26,8 @@ export interface RunPaths {
 export interface ObjectStorageOptions {
   /** 'train' continues from the checkpoint stored at an --out address; 'predict' downloads only inputs. */
   mode: 'train' | 'predict';
+  /** train --restart: the run starts over, so the stored checkpoint is not downloaded. */
+  restart?: boolean;
   /** --s3_endpoint; else AWS_ENDPOINT_URL, else S3_ENDPOINT. */
   endpoint?: string;
   /** Downloads and scratch output; default CYCLEGAN_CACHE_DIR, else $XDG_CACHE_HOME/cyclegan, else ~/.cache/cyclegan. */

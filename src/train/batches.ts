@@ -50,8 +50,8 @@ export interface BatchLoaderOptions {
   /** The run's seed, from which every crop and flip is derived. */
   seed: number;
   batchSize: number;
-  /** Called for a file that failed to load; its pair is left out of the batch (the message is for a warning). */
-  onSkip(message: string): void;
+  /** Called for a file that failed to load; its pair is left out of the batch (the message is for a warning, `reason` for the report). */
+  onSkip(message: string, path: string, reason: string): void;
   /** Memory for decoded images kept between epochs (DecodedImageCache); default DEFAULT_DECODED_CACHE_BYTES, 0 decodes every time. */
   cacheBytes?: number;
 }
@@ -92,7 +92,12 @@ export class BatchLoader {
     const ok: [Float32Array, Float32Array][] = [];
     for (let k = 0; k < items.length; k++) {
       const [x, y] = [loaded[2 * k]!, loaded[2 * k + 1]!];
-      for (const r of [x, y]) if (typeof r === 'string') this.o.onSkip(r);
+      for (const [r, file] of [
+        [x, items[k]![0]],
+        [y, items[k]![1]],
+      ] as const) {
+        if (typeof r === 'string') this.o.onSkip(`skipped ${file.path}: ${r}`, file.path, r);
+      }
       if (typeof x !== 'string' && typeof y !== 'string') ok.push([x, y]);
     }
     const plane = shape.channels * shape.height * shape.width;
@@ -105,13 +110,13 @@ export class BatchLoader {
     return { a, b, n: ok.length };
   }
 
-  /** The training view of one image, or the warning to give when it failed to load. */
+  /** The training view of one image, or why it failed to load. */
   private async loadItem(file: ScannedFile, stream: number, epoch: number, step: number, k: number): Promise<Float32Array | string> {
     const { shape, loadScale, cropMode, flip, seed } = this.o;
     try {
       return await loadTrainingImage(file.path, { ...shape, loadScale, cropMode, flip }, derivedRng(seed, stream, epoch, step, k), this.cache.decode);
     } catch (error) {
-      return `skipped ${file.path}: ${(error as Error).message}`;
+      return (error as Error).message;
     }
   }
 }

@@ -16,6 +16,7 @@ export interface PreparedDomain {
 
 export async function prepareDomain(name: string, path: string, validate: boolean, onEvent?: EventSink): Promise<PreparedDomain> {
   const listing = await scanInput(path);
+  for (const message of listing.warnings) onEvent?.({ type: 'warning', message });
   const result: ValidationResult<ScannedFile> = validate ? await validateFiles(listing.files) : { usable: listing.files, rejected: [] };
   if (validate) {
     const rejected = result.rejected.map((r) => ({ path: r.path, reason: r.reason }));
@@ -31,5 +32,5 @@ export async function prepareDomain(name: string, path: string, validate: boolea
 
 /** validation_report.json for the prepared domains. */
 export function writeDomainReport(outDir: string, domains: readonly PreparedDomain[]): string {
-  return writeValidationReport(outDir, Object.fromEntries(domains.map((d) => [d.name, { input: d.listing.path, result: d.result }])));
+  return writeValidationReport(outDir, Object.fromEntries(domains.map((d) => [d.name, { input: d.listing.path, result: d.result, warnings: d.listing.warnings }])));
 }

@@ -1,6 +1,6 @@
 /**
  * What a run reports, as one tagged union: the CLI turns it into a progress bar or log lines,
- * the trainer also appends step events to logs/train.jsonl. The library itself never prints.
+ * run_log.ts writes them to logs/train.jsonl. The library itself never prints.
  */
 import type { Losses } from '../model/cyclegan.js';
 
@@ -8,7 +8,16 @@ export type RunEvent =
   | { type: 'info'; message: string }
   | { type: 'warning'; message: string }
   | { type: 'validation'; domain: string; total: number; usable: number; rejected: { path: string; reason: string }[] }
-  | { type: 'start'; startEpoch: number; maxEpoch: number; stepsPerEpoch: number; resumed: boolean }
+  | {
+      type: 'start';
+      startEpoch: number;
+      /** Steps of startEpoch already done (a resume mid-epoch), and of the whole run. */
+      startStep: number;
+      globalStep: number;
+      maxEpoch: number;
+      stepsPerEpoch: number;
+      resumed: boolean;
+    }
   | {
       type: 'step';
       epoch: number;
@@ -24,9 +33,11 @@ export type RunEvent =
       etaSeconds: number;
     }
   | { type: 'epoch'; epoch: number; maxEpoch: number; seconds: number; meanLosses: Losses }
-  | { type: 'saved'; epoch: number; files: string[] }
+  /** stepInEpoch: set for a checkpoint written mid-epoch (checkpoint_minutes), where `epoch` is the epoch in progress. */
+  | { type: 'saved'; epoch: number; stepInEpoch?: number; files: string[] }
   | { type: 'interrupted'; epoch: number; stepInEpoch: number; checkpoint: string }
-  | { type: 'generate'; done: number; total: number; etaSeconds: number }
+  /** skipped: files among the `done` that failed to load and were not written. */
+  | { type: 'generate'; done: number; total: number; skipped: number; etaSeconds: number }
   | { type: 'done'; outDir: string; generated: number; seconds: number }
   /** Object storage (src/storage): files copied from or to a bucket so far, of `total`, under `url`. */
   | { type: 'transfer'; direction: 'download' | 'upload'; done: number; total: number; bytes: number; url: string };

@@ -9,7 +9,7 @@ export function writeRunParameters(path: string, p: Readonly<Parameters>): void 
 }
 
 /** Parameters that may change between an interrupted run and its continuation without changing the model. */
-const ADJUSTABLE_ON_RESUME: readonly (keyof Parameters)[] = ['threads', 'device', 'log_frequency', 'save_frequency', 'max_epoch', 'do_validation'];
+const ADJUSTABLE_ON_RESUME: readonly (keyof Parameters)[] = ['threads', 'device', 'log_frequency', 'save_frequency', 'max_epoch', 'do_validation', 'checkpoint_minutes'];
 
 /**
  * A resumed run keeps the checkpoint's parameters (the networks and data pipeline depend on them),
@@ -24,7 +24,7 @@ export function reconcileResumedParameters(saved: Parameters, requested: Readonl
     else if (JSON.stringify(out[key]) !== JSON.stringify(value)) ignored.push(`${key} (checkpoint ${JSON.stringify(out[key])}, requested ${JSON.stringify(value)})`);
   }
   if (ignored.length) {
-    emit({ type: 'warning', message: `resuming from the checkpoint keeps its parameters; ignored: ${ignored.join(', ')}. Use a new --out folder to start over with them.` });
+    emit({ type: 'warning', message: `resuming from the checkpoint keeps its parameters; ignored: ${ignored.join(', ')}. Add --restart to start over in this folder with them (or use a new --out).` });
   }
   return Object.freeze(out) as unknown as Readonly<Parameters>;
 }

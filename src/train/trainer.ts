@@ -4,7 +4,8 @@
  * output_0.manifest. Ctrl-C (an aborted signal) finishes the current step and writes a checkpoint,
  * from which the same command continues to the same result as an uninterrupted run.
  */
-import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { setImmediate as nextEventLoopTurn } from 'node:timers/promises';
 import { ConfigError } from '../errors.js';
 import { checkDevice, manualSeed, setNumThreads, tensor, tidy } from '../engine/index.js';
 import type { Parameters } from '../config/parameters.js';
@@ -18,7 +19,14 @@ import { BatchLoader, epochPairs } from './batches.js';
 import type { EventSink } from './events.js';
 import { prepareDomain, writeDomainReport } from './domain.js';
 import { writeRunParameters, reconcileResumedParameters } from './run_parameters.js';
-import { runFolder, type RunFolder } from './run_folder.js';
+import type { RunFolder } from './run_folder.js';
+import { effectivePrecision } from '../engine/bf16_support.js';
+import { assertTrainingFits } from './memory_check.js';
+import { CheckpointTimer } from './checkpoint_timer.js';
+import { openRunFolder } from './open_run_folder.js';
+import { runIsFinished } from './finished_run.js';
+import { runLogWriter, truncateRunLog } from './run_log.js';
+import { UseFailures } from './use_failures.js';
 import { saveModelFiles } from './save_model.js';
 import { loadSamples, pickSampleFiles, writeSamples } from './samples.js';
 import { learningRateFactor } from './schedule.js';
@@ -32,6 +40,8 @@ export interface TrainOptions {
   onEvent?: EventSink;
   /** Aborting finishes the current step, writes a checkpoint and returns. */
   signal?: AbortSignal;
+  /** Remove a previous run's checkpoint and outputs in `out` and start over (otherwise it is continued). */
+  restart?: boolean;
 }
 
 export interface TrainResult {
@@ -42,10 +52,23 @@ export interface TrainResult {
 }
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
+  const { folder, lock } = openRunFolder(o.out, 'train', o.onEvent ?? (() => {}), o.restart);
+  try {
+    return await trainInFolder(o, folder);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainResult> {
   const started = Date.now();
-  const emit: EventSink = o.onEvent ?? (() => {});
-  const folder = runFolder(o.out);
-  mkdirSync(folder.root, { recursive: true });
+  const toTerminal: EventSink = o.onEvent ?? (() => {});
+  let toLog: EventSink = () => {};
+  // One stream of events for the caller and for logs/train.jsonl.
+  const emit: EventSink = (event) => {
+    toLog(event);
+    toTerminal(event);
+  };
 
   let p = o.parameters;
   let progress: TrainingProgress | null = null;
@@ -55,7 +78,14 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     p = reconcileResumedParameters(meta.parameters, o.parameters, emit);
     progress = meta.progress;
     checkpointFile = file;
+    if (runIsFinished(folder, progress, p)) {
+      emit({ type: 'info', message: `${folder.root} holds a finished run (epoch ${progress.epoch} of ${p.max_epoch}, Data/ and the manifest written): nothing to do. Raise --max_epoch to train further, or add --restart to start over` });
+      return { folder, completed: true, epoch: progress.epoch, generated: 0 };
+    }
+    truncateRunLog(folder.trainLog, progress.globalStep);
   }
+  p = effectivePrecision(p, (message) => emit({ type: 'warning', message }));
+  toLog = runLogWriter(folder.trainLog, p.log_frequency);
   if (p.predict) throw new ConfigError('predict is true: use `cyclegan predict` (or `run`) to translate with a saved model instead of training');
   setNumThreads(p.threads);
   checkDevice(p.device);
@@ -66,6 +96,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const target = await prepareDomain('target', o.target, p.do_validation, emit);
   writeDomainReport(folder.root, [source, target]);
 
+  assertTrainingFits(p);
   const poolRng = progress ? Rng.fromState(progress.rng as RngState) : derivedRng(p.seed, streams.pool);
   const model = new CycleGan({
     channels: p.image_channel,
@@ -91,10 +122,17 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     // A checkpoint records completed epochs plus steps done in the next one; training continues right there.
     const firstEpoch = (progress?.epoch ?? 0) + 1;
     let globalStep = progress?.globalStep ?? 0;
-    emit({ type: 'start', startEpoch: firstEpoch, maxEpoch: p.max_epoch, stepsPerEpoch, resumed: progress !== null });
-    mkdirSync(folder.logs, { recursive: true });
+    const resumeStep = progress?.stepInEpoch ?? 0;
+    if (progress) emit({ type: 'info', message: `resuming from ${folder.latestCheckpoint} at epoch ${firstEpoch} of ${p.max_epoch}, step ${resumeStep + 1} of ${stepsPerEpoch} (${globalStep} steps done)` });
+    emit({ type: 'start', startEpoch: firstEpoch, startStep: resumeStep, globalStep, maxEpoch: p.max_epoch, stepsPerEpoch, resumed: progress !== null });
 
-    const batches = new BatchLoader({ shape, loadScale: p.load_scale, cropMode: p.preprocess, flip: p.flip, seed: p.seed, batchSize: p.batch_size, onSkip: (message) => emit({ type: 'warning', message }) });
+    const failures = new UseFailures();
+    const onSkip = (message: string, path: string, reason: string) => {
+      emit({ type: 'warning', message });
+      failures.record(path, reason);
+    };
+    const batches = new BatchLoader({ shape, loadScale: p.load_scale, cropMode: p.preprocess, flip: p.flip, seed: p.seed, batchSize: p.batch_size, onSkip });
+    const checkpointTimer = new CheckpointTimer(p.checkpoint_minutes);
 
     const timing = { steps: 0, seconds: 0 };
     for (let epoch = firstEpoch; epoch <= p.max_epoch; epoch++) {
@@ -137,9 +175,16 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
               imagesPerSecond: (batch.n * 2) / perStep,
               etaSeconds: perStep * stepsLeft,
             };
-            appendFileSync(folder.trainLog, JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n');
             emit(event);
           }
+        }
+        // Batches served from the decoded cache resolve without a trip through the event loop: without this turn a
+        // signal handler (Ctrl-C, SIGTERM) would only run at the end of the epoch.
+        await nextEventLoopTurn();
+        if (checkpointTimer.due() && !o.signal?.aborted && step + 1 < stepsPerEpoch) {
+          saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch - 1, step + 1, globalStep, poolRng, model));
+          checkpointTimer.reset();
+          emit({ type: 'saved', epoch, stepInEpoch: step + 1, files: [folder.latestCheckpoint] });
         }
         if (o.signal?.aborted && step + 1 < stepsPerEpoch) {
           saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch - 1, step + 1, globalStep, poolRng, model));
@@ -154,6 +199,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       if (epoch % p.save_frequency === 0 || last || o.signal?.aborted) {
         const files = await saveModelFiles(model, p, epoch, folder);
         saveCheckpoint(folder.latestCheckpoint, model, p, progressOf(epoch, 0, globalStep, poolRng, model));
+        checkpointTimer.reset();
         emit({ type: 'saved', epoch, files: [...files, folder.latestCheckpoint] });
       }
       if (o.signal?.aborted && !last) {
@@ -162,7 +208,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       }
     }
 
-    const entries = await generateTranslations({ files: source.usable, translator: engineTranslator(model.netG_A, p.device, false, convolutionPrecisionOf(p)), parameters: p, folder, onEvent: emit });
+    const entries = await generateTranslations({ files: source.usable, translator: engineTranslator(model.netG_A, p.device, false, convolutionPrecisionOf(p)), parameters: p, folder, onEvent: emit, onSkip: (path, reason) => failures.record(path, reason) });
+    if (failures.size) writeDomainReport(folder.root, [source, target].map((d) => ({ ...d, result: failures.applyTo(d.result) })));
     emit({ type: 'done', outDir: folder.root, generated: entries.length, seconds: (Date.now() - started) / 1000 });
     return { folder, completed: true, epoch: p.max_epoch, generated: entries.length };
   } finally {
