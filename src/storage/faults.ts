@@ -48,7 +48,9 @@ export function classify(error: unknown): FaultKind {
 
 export function isTransient(error: unknown): boolean {
   const kind = classify(error);
-  return kind === 'unreachable' || kind === 'server';
+  // A host name that does not resolve is a typo far more often than a passing fault (EAI_AGAIN is that one).
+  if (kind === 'unreachable') return networkCode(error as ErrorShape) !== 'ENOTFOUND';
+  return kind === 'server';
 }
 
 function oneLine(text: string): string {

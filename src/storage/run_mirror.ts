@@ -35,6 +35,7 @@ const RESUME_FILES = ['checkpoints/latest.safetensors', 'params.json', 'logs/tra
 const CONCURRENCY = 4;
 /** Files up to this size are read whole before uploading (the log grows while it is read); larger ones are streamed. */
 const READ_WHOLE_BYTES = 64 * 1024 * 1024;
+const GENERATE_PASS_MS = 10_000;
 const SYNC_EVENTS = new Set<RunEvent['type']>(['start', 'epoch', 'saved', 'interrupted', 'generate', 'done']);
 
 interface UploadRecord {
@@ -50,6 +51,7 @@ export class RunMirror {
   private readonly records = new Map<string, UploadRecord>();
   private readonly failures = new Map<string, StorageError>();
   private running: Promise<void> | null = null;
+  private lastGeneratePass = 0;
   private again = false;
 
   private constructor(
@@ -120,7 +122,12 @@ export class RunMirror {
 
   /** Feeds the mirror the run's events: those that follow writes start a sync pass. */
   notice(event: RunEvent): void {
-    if (SYNC_EVENTS.has(event.type)) this.schedule();
+    if (!SYNC_EVENTS.has(event.type)) return;
+    // Translation reports every batch: a pass at most every GENERATE_PASS_MS keeps Data/ flowing out
+    // without a listing (and a progress line) per batch; the last pass after the run sends the rest.
+    if (event.type === 'generate' && event.done < event.total && Date.now() - this.lastGeneratePass < GENERATE_PASS_MS) return;
+    if (event.type === 'generate') this.lastGeneratePass = Date.now();
+    void this.schedule();
   }
 
   private schedule(): Promise<void> {

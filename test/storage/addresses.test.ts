@@ -56,5 +56,6 @@ test('S3 failures sort into what can be retried and what cannot', () => {
   assert.equal(classify(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' })), 'unreachable');
   assert.equal(classify(new AggregateError([Object.assign(new Error('x'), { code: 'ECONNREFUSED' })])), 'unreachable');
   assert.equal(classify(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })), 'unreachable');
-  for (const [e, transient] of [[answer('SlowDown', 503), true], [answer('NoSuchBucket', 404), false], [answer('SignatureDoesNotMatch', 403), false]] as const) assert.equal(isTransient(e), transient);
+  const network = (code: string) => Object.assign(new Error(code), { code });
+  for (const [e, transient] of [[network('ECONNRESET'), true], [network('EAI_AGAIN'), true], [network('ENOTFOUND'), false], [answer('SlowDown', 503), true], [answer('NoSuchBucket', 404), false], [answer('SignatureDoesNotMatch', 403), false]] as const) assert.equal(isTransient(e), transient);
 });
