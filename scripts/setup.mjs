@@ -22,7 +22,9 @@ try {
   if (!npmPackagesCurrent()) {
     log('installing npm packages (npm ci)');
     // npm ci also runs our install script, which builds the addon.
-    execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+    // package.json's allowScripts keeps onnxruntime-node's postinstall (a CUDA download from outside npm) from
+    // running on npm 11; the variable, which that script reads itself, does the same on older npm.
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
   }
   const { buildNative } = await import('./build-native.mjs');
   buildNative({ log });

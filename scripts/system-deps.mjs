@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { findLibtorch, searched } from './find-libtorch.mjs';
 
 // libopenblas0-pthread: Debian's libtorch calls the system BLAS; the reference BLAS made a training step ~2x slower.
-const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread'];
+// fonts-dejavu-core: the font the sample sheets' labels are drawn in.
+const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-core'];
 // python3-torch: the PyTorch reference that tests and benchmarks compare against.
 const REFERENCE_PACKAGES = ['python3-torch'];
 // The quality-parity benchmark: its data is cut from marble-qt-data's NASA maps; the reference's loop reads images with PIL.

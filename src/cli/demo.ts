@@ -11,7 +11,7 @@ export async function runDemo(o: { out?: string; quick: boolean; onEvent: Render
     [
       '',
       `Demo finished. Look in ${result.out}:`,
-      `  samples/      day crop | translated to night | translated back, after each epoch`,
+      `  samples/      a labelled sheet per epoch: day | to night | back to day | identity, and from night`,
       `  Data/         every day crop translated to night (output_0.manifest lists them)`,
       `  model/        the generator (CycleGan_epoch_N.*), checkpoints/ for resuming`,
       `  logs/train.jsonl, params.json, validation_report.json`,

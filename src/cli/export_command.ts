@@ -2,16 +2,15 @@
 import { ConfigError } from '../errors.js';
 import { exportGenerator } from '../export/index.js';
 import { loadGenerator } from '../io/checkpoint.js';
-import { takeString, type ParsedArgs } from './args.js';
+import { optionValue, type CommandLine } from './command_line.js';
+import { directionOf } from './direction.js';
 
-export async function runExport(args: ParsedArgs): Promise<number> {
-  const model = args.positional[0];
-  if (!model) throw new ConfigError('Missing the checkpoint to export: cyclegan export MODEL --format pb|onnx [--direction AtoB|BtoA] [--out FILE]');
-  const format = takeString(args, 'format', true, 'pb (frozen TensorFlow graph) or onnx');
+export async function runExport(args: CommandLine): Promise<number> {
+  const model = args.positionals[0];
+  const format = optionValue(args, 'format');
   if (format !== 'pb' && format !== 'onnx') throw new ConfigError(`Expected pb or onnx for --format but received '${format}'`);
-  const direction = takeString(args, 'direction') ?? 'AtoB';
-  if (direction !== 'AtoB' && direction !== 'BtoA') throw new ConfigError(`Expected AtoB or BtoA for --direction but received '${direction}'`);
-  const out = takeString(args, 'out') ?? model.replace(/\.safetensors$/i, '') + (direction === 'BtoA' ? '_BtoA' : '') + `.${format}`;
+  const direction = directionOf(args);
+  const out = optionValue(args, 'out') ?? model.replace(/\.safetensors$/i, '') + (direction === 'BtoA' ? '_BtoA' : '') + `.${format}`;
   const { net } = loadGenerator(model, direction);
   try {
     exportGenerator(net, format, out);

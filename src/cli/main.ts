@@ -9,14 +9,19 @@ import { resolveParameters } from '../config/resolve.js';
 import { canonicalName } from '../config/resolve.js';
 import { train } from '../train/trainer.js';
 import { predict } from '../predict/predict.js';
-import { parseArgs, takeBoolean, takeString, type ParsedArgs } from './args.js';
+import { COMMANDS, commandNamed } from './commands.js';
+import { asksForHelp, optionValue, parseCommandLine, type CommandLine } from './command_line.js';
+import { parametersOfConfigFile } from './config_file.js';
+import { commandHelp, overview } from './help.js';
+import { closest } from './suggest.js';
+import { packageVersion } from './version.js';
 import { createRenderer } from './render.js';
 import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
-import { USAGE } from './usage.js';
 import { installStopSignals } from './stop_signals.js';
 import { describeFileSystemError } from './file_system_errors.js';
+import { directionOf } from './direction.js';
 import { withObjectStorage } from '../storage/with_object_storage.js';
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -30,68 +35,91 @@ function readConfigFile(path: string): Record<string, unknown> {
     // Editors on Windows save JSON with a byte-order mark; JSON.parse refuses it, manifests already accept it.
     const value = JSON.parse(text.replace(/^\uFEFF/, ''));
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
-    return value;
+    return parametersOfConfigFile(value);
   } catch (error) {
     throw new ConfigError(`the parameter file ${path} must hold one JSON object like {"max_epoch": 10}: ${(error as Error).message}`);
   }
 }
 
-/** Parameters from --config (if any) overridden by the remaining flags. */
-function userParameters(args: ParsedArgs): Record<string, unknown> {
-  const configPath = takeString(args, 'config');
+/** Parameters from --config (if any) overridden by the parameter flags. */
+function userParameters(line: CommandLine): Record<string, unknown> {
+  const configPath = optionValue(line, 'config');
   const fromFile = configPath ? readConfigFile(configPath) : {};
-  const fromFlags = Object.fromEntries([...args.flags].map(([k, v]) => [k, v === true ? 'true' : v]));
-  return { ...fromFile, ...fromFlags };
+  return { ...fromFile, ...line.parameters };
 }
 
+function terminalWidth(): number {
+  return Math.min(process.stdout.columns ?? 100, 120);
+}
+
+/** One renderer for the process, so an error can clear the progress line before it is printed. */
+const render = createRenderer();
+
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
-  const render = createRenderer();
+  const [name = 'help', ...rest] = argv;
+  if (name === '--version' || name === '-v' || name === '-V') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
+    const topic = rest.find((a) => !a.startsWith('-'));
+    const about = topic === undefined ? undefined : commandNamed(topic);
+    if (topic !== undefined && !about) throw unknownCommand(topic);
+    process.stdout.write(about ? commandHelp(about, terminalWidth()) : overview(packageVersion(), terminalWidth()));
+    return 0;
+  }
+  const command = commandNamed(name);
+  if (!command) throw unknownCommand(name);
+  // --help anywhere shows the page and runs nothing (no parsing either: a half-typed line still gets help).
+  if (asksForHelp(rest)) {
+    process.stdout.write(commandHelp(command, terminalWidth()));
+    return 0;
+  }
+  const args = parseCommandLine(command, rest);
+  const required = (option: string) => optionValue(args, option)!;
   const controller = new AbortController();
   const stop = installStopSignals(controller, (text) => {
     render.flush();
     process.stderr.write(`${text}\n`);
   });
   const common = { onEvent: render, signal: controller.signal };
-  switch (args.command) {
+  switch (command.name) {
     case 'train': {
-      const source = takeString(args, 'source', true, 'the folder (or manifest) of source-domain images X');
-      const target = takeString(args, 'target', true, 'the folder (or manifest) of target-domain images Y');
-      const out = takeString(args, 'out', true, 'the output folder');
-      const restart = takeBoolean(args, 'restart');
-      const storage = { mode: 'train' as const, restart, endpoint: takeString(args, 's3_endpoint'), onEvent: render };
+      const [source, target, out] = [required('source'), required('target'), required('out')];
+      const restart = args.options.has('restart');
+      const storage = { mode: 'train' as const, restart, endpoint: optionValue(args, 's3_endpoint'), onEvent: render };
       const parameters = resolveParameters(userParameters(args));
+      render.setRun(parameters);
       const result = await withObjectStorage({ source, target, out }, storage, (local, onEvent) => train({ ...local, parameters, restart, ...common, onEvent }));
       render.flush();
       return result.completed ? 0 : stop.exitCode;
     }
     case 'predict': {
-      const source = takeString(args, 'source', true, 'the folder (or manifest) of images to translate');
-      const out = takeString(args, 'out', true, 'the output folder');
-      const keepSize = takeBoolean(args, 'keep_size');
-      const storage = { mode: 'predict' as const, endpoint: takeString(args, 's3_endpoint'), onEvent: render };
+      const [source, out] = [required('source'), required('out')];
+      const keepSize = args.options.has('keep_size');
+      const storage = { mode: 'predict' as const, endpoint: optionValue(args, 's3_endpoint'), onEvent: render };
       const user = { ...userParameters(args), predict: true };
       const parameters = resolveParameters(user);
       const explicit = new Set(Object.keys(user).map(canonicalName));
-      await withObjectStorage({ source, out, resume: parameters.resume }, storage, (local, onEvent) => predict({ ...local, parameters, keepSize, explicit, onEvent }));
+      await withObjectStorage({ source, out, resume: parameters.resume }, storage, (local, onEvent) => predict({ ...local, resume: local.resume ?? '', parameters, keepSize, direction: directionOf(args), explicit, onEvent }));
       render.flush();
       return 0;
     }
     case 'run': {
-      const source = takeString(args, 'source', true, 'the folder (or manifest) of source-domain images X');
-      const out = takeString(args, 'out', true, 'the output folder');
-      const target = takeString(args, 'target');
-      const endpoint = takeString(args, 's3_endpoint');
-      const restart = takeBoolean(args, 'restart');
+      const [source, out, target] = [required('source'), required('out'), optionValue(args, 'target')];
+      const restart = args.options.has('restart');
+      const endpoint = optionValue(args, 's3_endpoint');
       const user = userParameters(args);
       const parameters = resolveParameters(user);
       if (parameters.predict) {
         const storage = { mode: 'predict' as const, endpoint, onEvent: render };
-        await withObjectStorage({ source, out, resume: parameters.resume }, storage, (local, onEvent) => predict({ ...local, parameters, explicit: new Set(Object.keys(user).map(canonicalName)), onEvent }));
+        const explicit = new Set(Object.keys(user).map(canonicalName));
+        await withObjectStorage({ source, out, resume: parameters.resume }, storage, (local, onEvent) => predict({ ...local, resume: local.resume ?? '', parameters, keepSize: args.options.has('keep_size'), direction: directionOf(args), explicit, onEvent }));
         render.flush();
         return 0;
       }
       if (!target) throw new ConfigError('Missing --target: training (predict false) needs the folder of target-domain images Y');
+      render.setRun(parameters);
       const storage = { mode: 'train' as const, restart, endpoint, onEvent: render };
       const result = await withObjectStorage({ source, target, out }, storage, (local, onEvent) => train({ ...local, parameters, restart, ...common, onEvent }));
       render.flush();
@@ -102,20 +130,22 @@ async function main(argv: string[]): Promise<number> {
     case 'export':
       return runExport(args);
     case 'demo':
-      return runDemo({ out: takeString(args, 'out'), quick: takeBoolean(args, 'quick'), ...common });
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return 0;
+      return runDemo({ out: optionValue(args, 'out'), quick: args.options.has('quick'), ...common });
     default:
-      throw new ConfigError(`Unknown command '${args.command}'. Expected one of train, predict, run, validate, export, demo, help.\n\n${USAGE}`);
+      throw new ConfigError(`the command '${command.name}' is declared but has no handler`);
   }
+}
+
+function unknownCommand(name: string): ConfigError {
+  const names = COMMANDS.map((c) => c.name);
+  const near = closest(name, names);
+  return new ConfigError(`Unknown command '${name}'.${near ? ` Did you mean ${near}?` : ''} Expected one of ${names.join(', ')}; \`cyclegan help\` shows what each does.`);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    render.flush();
     if (error instanceof CycleGanError) {
       process.stderr.write(`cyclegan: ${error.message}\n`);
       process.exit(error instanceof ConfigError ? 2 : 1);

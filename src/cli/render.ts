@@ -1,22 +1,13 @@
 /**
- * Turns run events into output: on a terminal, a progress bar with ETA redrawn in place;
- * elsewhere (CI, a pipe, a log file), plain timestamped lines.
+ * Turns run events into output. On a terminal: one progress line (cli-progress) that moves every step,
+ * fitted to the terminal's width and redrawn in place; other messages are printed above it, and it is
+ * cleared before anything else is written. Elsewhere (a pipe, a log file, CI, NO_COLOR, TERM=dumb):
+ * plain timestamped lines, one every log_frequency steps.
  */
+import cliProgress from 'cli-progress';
 import type { RunEvent } from '../train/events.js';
 import { plural } from './plural.js';
-
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
-}
-
-function bar(fraction: number, width = 24): string {
-  const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-}
+import { duration, progressLine, stepCounts } from './progress_line.js';
 
 function lossText(losses: Record<string, number>): string {
   return Object.entries(losses)
@@ -24,24 +15,72 @@ function lossText(losses: Record<string, number>): string {
     .join(' ');
 }
 
+/** Steps timed before the whole run's duration is estimated (the first one includes warm-up). */
+const STEPS_BEFORE_ESTIMATE = 3;
+/** Runs estimated longer than this get a hint on how to make them shorter. */
+const LONG_RUN_SECONDS = 3600;
+
 export interface Renderer {
   (event: RunEvent): void;
-  /** Ends an in-place line before other output. */
+  /** Clears the progress line before other output (an error, the Ctrl-C notice). */
   flush(): void;
+  /** What the hint for a long run can suggest (bf16 only where the run is not already using it). */
+  setRun(run: { precision: string; image_height: number; image_width: number }): void;
 }
 
-export function createRenderer(stream: NodeJS.WriteStream = process.stderr, interactive = Boolean(stream.isTTY) && !process.env.CI): Renderer {
-  let open = false;
+/** A progress line only on a terminal that is not marked dumb, colourless or CI. */
+export function isInteractive(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(stream.isTTY) && !env.CI && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+}
+
+/**
+ * The lines printed once the first steps are timed: the whole run's duration, and what shortens a long
+ * one. Each line stays under 80 columns.
+ */
+export function runEstimate(e: { maxEpoch: number; stepsPerEpoch: number; secondsPerStep: number }, run?: { precision: string; image_height: number; image_width: number }): string {
+  const whole = e.maxEpoch * e.stepsPerEpoch * e.secondsPerStep;
+  const lines = [`whole run: about ${duration(whole)} (${e.maxEpoch} epochs x ${e.stepsPerEpoch} steps at ${e.secondsPerStep.toFixed(2)} s/step)`];
+  if (whole > LONG_RUN_SECONDS) {
+    lines.push('  to shorten it:');
+    if (run?.precision !== 'bf16') lines.push('  --precision bf16 (about 2x faster on CPUs with AMX),');
+    lines.push(`  smaller --image_height/--image_width${run ? ` than ${run.image_height}x${run.image_width}` : ''} (time grows with pixels),`);
+    lines.push('  or fewer --max_epoch');
+  }
+  return lines.join('\n');
+}
+
+export function createRenderer(stream: NodeJS.WriteStream = process.stderr, interactive = isInteractive(stream)): Renderer {
+  let bar: cliProgress.SingleBar | null = null;
+  let current: (width: number) => string = () => '';
+  let run: Parameters<Renderer['setRun']>[0] | undefined;
+  let ticks = 0;
+
+  const clear = () => {
+    bar?.stop();
+    bar = null;
+  };
   const line = (text: string) => {
-    if (open) stream.write('\n');
-    open = false;
-    stream.write(interactive ? `${text}\n` : `${new Date().toISOString()} ${text}\n`);
+    clear();
+    stream.write(interactive ? `${text}\n` : text.replace(/^/gm, `${new Date().toISOString()} `) + '\n');
   };
-  const redraw = (text: string) => {
-    if (!interactive) return line(text);
-    stream.write(`\r\x1b[2K${text.slice(0, (stream.columns ?? 120) - 1)}`);
-    open = true;
+  const show = (text: (width: number) => string, value: number, total: number) => {
+    current = text;
+    if (!bar) {
+      bar = new cliProgress.SingleBar({
+        stream,
+        // One column short of the width, so the terminal never wraps the line.
+        format: (_options, params) => current(Math.max(1, params.maxWidth - 1)),
+        clearOnComplete: true,
+        hideCursor: false,
+        gracefulExit: false,
+        // Autowrap off while the line is shown: a terminal made narrower cuts it instead of leaving wrapped fragments.
+        linewrap: false,
+        fps: 10,
+      });
+      bar.start(total, value);
+    } else bar.update(value);
   };
+
   const render = ((e: RunEvent) => {
     switch (e.type) {
       case 'info':
@@ -54,13 +93,19 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
         if (e.rejected.length > 10) line(`  ... ${e.rejected.length - 10} more in validation_report.json`);
         return;
       case 'start':
+        ticks = 0;
         return line(`${e.resumed ? 'resuming' : 'training'} from epoch ${e.startEpoch} of ${e.maxEpoch}, ${plural(e.stepsPerEpoch, 'step')} per epoch`);
+      case 'tick': {
+        ticks++;
+        const { total, done } = stepCounts(e);
+        if (ticks === STEPS_BEFORE_ESTIMATE || (ticks < STEPS_BEFORE_ESTIMATE && done === total)) line(runEstimate(e, run));
+        if (interactive) show((width) => progressLine(e, width), done, total);
+        return;
+      }
       case 'step': {
-        const done = (e.epoch - 1) * e.stepsPerEpoch + e.step;
-        const total = e.maxEpoch * e.stepsPerEpoch;
+        if (interactive) return;
         const head = `epoch ${e.epoch}/${e.maxEpoch} step ${e.step}/${e.stepsPerEpoch}`;
-        const tail = `${e.secondsPerStep.toFixed(2)} s/step, ETA ${duration(e.etaSeconds)}`;
-        return interactive ? redraw(`${bar(done / total)} ${head} ${tail} | ${lossText(e.losses)}`) : line(`${head} | ${lossText(e.losses)} | lr ${e.lrG.toExponential(2)} | ${tail}`);
+        return line(`${head} | ${lossText(e.losses)} | lr ${e.lrG.toExponential(2)} | ${e.secondsPerStep.toFixed(2)} s/step, ETA ${duration(e.etaSeconds)}`);
       }
       case 'epoch':
         return line(`epoch ${e.epoch}/${e.maxEpoch} done in ${duration(e.seconds)} | mean ${lossText(e.meanLosses)}`);
@@ -69,19 +114,22 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
       case 'interrupted':
         return line(`interrupted: checkpoint written to ${e.checkpoint}; run the same command again to continue`);
       case 'generate':
-        return interactive && e.done < e.total ? redraw(`${bar(e.done / e.total)} translating ${e.done}/${e.total}, ETA ${duration(e.etaSeconds)}`) : e.done === e.total ? line(`translated ${plural(e.total - e.skipped, 'image')}${e.skipped ? ` (${e.skipped} skipped)` : ''}`) : undefined;
+        if (e.done === e.total) return line(`translated ${plural(e.total - e.skipped, 'image')}${e.skipped ? ` (${e.skipped} skipped)` : ''}`);
+        if (interactive) show((width) => `translating ${e.done}/${e.total}, ETA ${duration(e.etaSeconds)}`.slice(0, width), e.done, e.total);
+        return;
       case 'transfer': {
-        const verb = e.direction === 'download' ? 'downloaded' : 'uploaded';
-        const text = `${verb} ${e.done}/${e.total} files (${(e.bytes / 1e6).toFixed(1)} MB) ${e.direction === 'download' ? 'from' : 'to'} ${e.url}`;
-        return e.done === e.total ? line(text) : interactive ? redraw(`${bar(e.done / e.total)} ${text}`) : undefined;
+        const text = `${e.direction === 'download' ? 'downloaded' : 'uploaded'} ${e.done}/${plural(e.total, 'file')} (${(e.bytes / 1e6).toFixed(1)} MB) ${e.direction === 'download' ? 'from' : 'to'} ${e.url}`;
+        if (e.done === e.total) return line(text);
+        if (interactive) show((width) => text.slice(0, width), e.done, e.total);
+        return;
       }
       case 'done':
         return line(`done in ${duration(e.seconds)}: ${plural(e.generated, 'image')} in ${e.outDir}/Data, manifest ${e.outDir}/output_0.manifest`);
     }
   }) as Renderer;
-  render.flush = () => {
-    if (open) stream.write('\n');
-    open = false;
+  render.flush = clear;
+  render.setRun = (r) => {
+    run = r;
   };
   return render;
 }

@@ -1,22 +1,21 @@
-/** `cyclegan validate DIR [--out REPORT.json]`: the validation report alone. */
+/** `cyclegan validate DIR [--out REPORT.json]`: the validation report alone, in the schema of a run's validation_report.json. */
 import { resolve } from 'node:path';
-import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
 import { scanInput } from '../data/scan.js';
-import { validateFiles } from '../data/validate.js';
-import { takeString, type ParsedArgs } from './args.js';
+import { validateFiles, validationReportText } from '../data/validate.js';
+import { optionValue, type CommandLine } from './command_line.js';
 import type { Renderer } from './render.js';
 
-export async function runValidate(args: ParsedArgs, render: Renderer): Promise<number> {
-  const dir = args.positional[0];
-  if (!dir) throw new ConfigError('Missing the folder to validate: cyclegan validate DIR [--out REPORT.json]');
-  const out = takeString(args, 'out');
+export async function runValidate(args: CommandLine, render: Renderer): Promise<number> {
+  const dir = args.positionals[0];
+  const out = optionValue(args, 'out');
   const listing = await scanInput(dir);
   const result = await validateFiles(listing.files);
   const rejected = result.rejected.map((r) => ({ path: r.path, reason: r.reason }));
   render({ type: 'validation', domain: resolve(dir), total: listing.files.length, usable: result.usable.length, rejected });
-  const report = { input: listing.path, layout: listing.layout, classes: listing.classes, files: listing.files.length, usable: result.usable.length, rejected };
-  if (out) writeFileAtomic(out, JSON.stringify(report, null, 2) + '\n');
-  else process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  // The one domain is named "input"; a run names its domains "source" and "target".
+  const report = validationReportText({ input: { input: listing.path, result } });
+  if (out) writeFileAtomic(out, report);
+  else process.stdout.write(report);
   return result.usable.length > 0 ? 0 : 1;
 }

@@ -69,6 +69,8 @@ export interface ParameterSpec {
   default: () => unknown;
   /** Returns what was expected when the value is not acceptable. */
   check?: Check;
+  /** One line for `cyclegan help`: what the parameter does (its default and accepted values are shown beside it). */
+  help: string;
 }
 
 const positiveInteger: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'a positive integer');
@@ -88,33 +90,33 @@ const oneOf =
     values.includes(v) ? null : `one of ${values.join(', ')}`;
 
 export const PARAMETERS: Readonly<Record<keyof Parameters, ParameterSpec>> = Object.freeze({
-  do_validation: { type: 'boolean', default: () => true },
-  image_channel: { type: 'integer', default: () => 3, check: oneOf(1, 3) },
-  image_height: { type: 'integer', default: () => 256, check: powerOfTwo },
-  image_width: { type: 'integer', default: () => 256, check: powerOfTwo },
-  batch_size: { type: 'integer', default: () => 1, check: positiveInteger },
-  max_epoch: { type: 'integer', default: () => 100, check: positiveInteger },
-  g_learning_rate: { type: 'number', default: () => 1e-4, check: positiveNumber },
-  d_learning_rate: { type: 'number', default: () => 1e-4, check: positiveNumber },
-  log_frequency: { type: 'integer', default: () => 5, check: positiveInteger },
-  save_frequency: { type: 'integer', default: () => 5, check: positiveInteger },
-  predict: { type: 'boolean', default: () => false },
-  resume: { type: 'string', default: () => '' },
-  seed: { type: 'integer', default: () => 0, check: nonNegativeInteger },
-  threads: { type: 'integer', default: () => availableParallelism(), check: threadCount },
-  device: { type: 'string', default: () => 'cpu', check: (v) => (/^(cpu|cuda(:\d+)?)$/.test(String(v)) ? null : 'cpu, cuda or cuda:N') },
-  ngf: { type: 'integer', default: () => 64, check: positiveInteger },
-  ndf: { type: 'integer', default: () => 64, check: positiveInteger },
-  n_blocks: { type: 'integer', default: () => 9, check: nonNegativeInteger },
-  lambda_cycle: { type: 'number', default: () => 10, check: nonNegativeNumber },
-  lambda_identity: { type: 'number', default: () => 0.5, check: nonNegativeNumber },
-  pool_size: { type: 'integer', default: () => 50, check: nonNegativeInteger },
-  lr_policy: { type: 'string', default: () => 'linear', check: oneOf('linear', 'constant') },
-  flip: { type: 'boolean', default: () => true },
-  load_scale: { type: 'number', default: () => 1.12, check: (v) => (typeof v === 'number' && v >= 1 && v <= 4 ? null : 'a number from 1 to 4') },
-  checkpoint_minutes: { type: 'number', default: () => 10, check: positiveNumber },
-  precision: { type: 'string', default: () => 'fp32', check: oneOf('fp32', 'bf16') },
-  preprocess: { type: 'string', default: () => 'resize_and_crop', check: oneOf('resize_and_crop', 'pad_and_crop') },
+  do_validation: { type: 'boolean', default: () => true, help: 'decode every input file before use; bad files are skipped and reported' },
+  image_channel: { type: 'integer', default: () => 3, check: oneOf(1, 3), help: '3 for RGB, 1 for grayscale end to end' },
+  image_height: { type: 'integer', default: () => 256, check: powerOfTwo, help: 'training and output height' },
+  image_width: { type: 'integer', default: () => 256, check: powerOfTwo, help: 'training and output width' },
+  batch_size: { type: 'integer', default: () => 1, check: positiveInteger, help: 'images per step and per generation batch' },
+  max_epoch: { type: 'integer', default: () => 100, check: positiveInteger, help: 'epochs; each visits max(|X|, |Y|) images' },
+  g_learning_rate: { type: 'number', default: () => 1e-4, check: positiveNumber, help: 'Adam learning rate of the generators' },
+  d_learning_rate: { type: 'number', default: () => 1e-4, check: positiveNumber, help: 'Adam learning rate of the discriminators' },
+  log_frequency: { type: 'integer', default: () => 5, check: positiveInteger, help: 'write a line to logs/train.jsonl (and a plain progress line) every N steps' },
+  save_frequency: { type: 'integer', default: () => 5, check: positiveInteger, help: 'save the model every N epochs (and at the end)' },
+  predict: { type: 'boolean', default: () => false, help: 'translate with the model named by resume instead of training' },
+  resume: { type: 'string', default: () => '', help: 'the model to predict with: a checkpoint (.safetensors), an .onnx or a frozen .pb' },
+  seed: { type: 'integer', default: () => 0, check: nonNegativeInteger, help: 'drives weight init, data order, augmentation and the image pools' },
+  threads: { type: 'integer', default: () => availableParallelism(), check: threadCount, help: 'libtorch CPU threads' },
+  device: { type: 'string', default: () => 'cpu', check: (v) => (/^(cpu|cuda(:\d+)?)$/.test(String(v)) ? null : 'cpu, cuda or cuda:N'), help: 'where tensors live' },
+  ngf: { type: 'integer', default: () => 64, check: positiveInteger, help: 'generator filters in the first layer' },
+  ndf: { type: 'integer', default: () => 64, check: positiveInteger, help: 'discriminator filters in the first layer' },
+  n_blocks: { type: 'integer', default: () => 9, check: nonNegativeInteger, help: 'residual blocks in each generator' },
+  lambda_cycle: { type: 'number', default: () => 10, check: nonNegativeNumber, help: 'weight of the cycle-consistency losses' },
+  lambda_identity: { type: 'number', default: () => 0.5, check: nonNegativeNumber, help: 'weight of the identity losses, relative to lambda_cycle' },
+  pool_size: { type: 'integer', default: () => 50, check: nonNegativeInteger, help: 'generated images kept for the discriminators (0: no pool)' },
+  lr_policy: { type: 'string', default: () => 'linear', check: oneOf('linear', 'constant'), help: 'linear: constant for the first half of max_epoch, then linearly to 0; constant: never decays' },
+  flip: { type: 'boolean', default: () => true, help: 'random horizontal flips during training' },
+  load_scale: { type: 'number', default: () => 1.12, check: (v) => (typeof v === 'number' && v >= 1 && v <= 4 ? null : 'a number from 1 to 4'), help: 'room for the random crops: this times the image size (286/256 in the reference)' },
+  checkpoint_minutes: { type: 'number', default: () => 10, check: positiveNumber, help: 'minutes of training between resumable checkpoints, besides those at save_frequency epochs' },
+  precision: { type: 'string', default: () => 'fp32', check: oneOf('fp32', 'bf16'), help: 'bf16: convolutions in bfloat16 (about 2x faster on CPUs with AMX), norms, losses and Adam in float32' },
+  preprocess: { type: 'string', default: () => 'resize_and_crop', check: oneOf('resize_and_crop', 'pad_and_crop'), help: 'resize_and_crop: crops of the image resized to load_scale times its size (the reference); pad_and_crop: the same shifts at its own size, mirrored border' },
 });
 
 export const PARAMETER_NAMES = Object.keys(PARAMETERS) as (keyof Parameters)[];

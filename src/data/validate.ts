@@ -130,10 +130,10 @@ export interface DomainReport {
 }
 
 /**
- * Writes `validation_report.json` in `outDir` atomically: per domain, the number of files found,
- * usable and rejected, and every rejected file with its reason. Returns the file's path.
+ * The validation report, as JSON text: per domain, the number of files found, usable and rejected, and
+ * every rejected file with its reason. `train`, `predict` and `validate` all write this one schema.
  */
-export function writeValidationReport(outDir: string, reports: Readonly<Record<string, DomainReport>>): string {
+export function validationReportText(reports: Readonly<Record<string, DomainReport>>): string {
   const domains: Record<string, unknown> = {};
   for (const [domain, { input, result, warnings }] of Object.entries(reports)) {
     domains[domain] = {
@@ -145,7 +145,12 @@ export function writeValidationReport(outDir: string, reports: Readonly<Record<s
       rejected: result.rejected.map((r) => ({ path: r.path, code: r.code, reason: r.reason })),
     };
   }
+  return `${JSON.stringify({ domains }, null, 2)}\n`;
+}
+
+/** Writes `validation_report.json` in `outDir` atomically. Returns the file's path. */
+export function writeValidationReport(outDir: string, reports: Readonly<Record<string, DomainReport>>): string {
   const path = join(outDir, 'validation_report.json');
-  writeFileAtomic(path, `${JSON.stringify({ domains }, null, 2)}\n`);
+  writeFileAtomic(path, validationReportText(reports));
   return path;
 }

@@ -18,6 +18,8 @@ import { engineTranslator, type Translator } from './translator.js';
 export interface PredictOptions {
   /** The model: a generator or full checkpoint (.safetensors), an .onnx or a frozen .pb, told apart by content. */
   resume: string;
+  /** Which generator of a checkpoint translates; default AtoB (X->Y). */
+  direction?: 'AtoB' | 'BtoA';
   /** Translate each image at its own size (rounded to a multiple of 4) and restore that size. */
   keepSize?: boolean;
   source: string;
@@ -35,7 +37,7 @@ export interface LoadedModel {
 }
 
 /** Loads any supported model; an .onnx runs on onnxruntime without touching libtorch. */
-export async function loadModel(path: string, p: Readonly<Parameters>): Promise<LoadedModel> {
+export async function loadModel(path: string, p: Readonly<Parameters>, direction: 'AtoB' | 'BtoA' = 'AtoB'): Promise<LoadedModel> {
   // Read once: the format is told from the bytes, and the model is built from the same bytes.
   const bytes = readModelFile(path);
   const format = detectFormatOfBytes(bytes, path);
@@ -43,14 +45,14 @@ export async function loadModel(path: string, p: Readonly<Parameters>): Promise<
   setNumThreads(p.threads);
   checkDevice(p.device);
   if (format === 'pb') return { translator: await modelRunnerOfBytes(bytes, path, { device: p.device }) };
-  const { net, meta } = loadGenerator(path, 'AtoB', bytes);
+  const { net, meta } = loadGenerator(path, direction, bytes);
   return { translator: engineTranslator(net.to(p.device), p.device, true, convolutionPrecisionOf(p)), trainedSize: { height: meta.image_height, width: meta.image_width, channels: meta.generator.channels } };
 }
 
 export async function predict(o: PredictOptions): Promise<{ generated: number; out: string }> {
   const started = Date.now();
   const parameters = effectivePrecision(o.parameters, (message) => o.onEvent?.({ type: 'warning', message }));
-  const model = await loadModel(o.resume, parameters);
+  const model = await loadModel(o.resume, parameters, o.direction);
   try {
     const explicit = o.explicit ?? new Set<string>();
     const size = model.trainedSize;

@@ -32,6 +32,8 @@ export type RunEvent =
       imagesPerSecond: number;
       etaSeconds: number;
     }
+  /** After every training step (`step` comes every log_frequency steps, with timing): moves a terminal progress bar. */
+  | { type: 'tick'; epoch: number; maxEpoch: number; step: number; stepsPerEpoch: number; secondsPerStep: number; lrG: number; losses: Losses }
   | { type: 'epoch'; epoch: number; maxEpoch: number; seconds: number; meanLosses: Losses }
   /** stepInEpoch: set for a checkpoint written mid-epoch (checkpoint_minutes), where `epoch` is the epoch in progress. */
   | { type: 'saved'; epoch: number; stepInEpoch?: number; files: string[] }

@@ -15,8 +15,8 @@ export interface RunFolder {
   validationReport: string;
   /** model/CycleGan_epoch_N.<ext> */
   modelFile(epoch: number, ext: 'safetensors' | 'onnx' | 'pb'): string;
-  /** samples/EEEE_K.jpg, EEEE = epoch - 1 */
-  sampleFile(epoch: number, k: number): string;
+  /** samples/EEEE.jpg, the labelled sheet of an epoch, EEEE = epoch - 1 */
+  sampleSheet(epoch: number): string;
   /** Data/CycleGan_C_N.jpg */
   dataFile(classIndex: number, indexInClass: number): string;
 }
@@ -42,7 +42,7 @@ export function runFolder(out: string): RunFolder {
     validationReport: join(root, 'validation_report.json'),
     modelFile: (epoch, ext) => join(model, `CycleGan_epoch_${epoch}.${ext}`),
     // The spec's sample names start at 0000: the epoch's index from 0.
-    sampleFile: (epoch, k) => join(samples, `${String(epoch - 1).padStart(4, '0')}_${k}.jpg`),
+    sampleSheet: (epoch) => join(samples, `${String(epoch - 1).padStart(4, '0')}.jpg`),
     dataFile: (c, n) => join(data, `CycleGan_${c}_${n}.jpg`),
   };
 }

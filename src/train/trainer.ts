@@ -28,7 +28,7 @@ import { runIsFinished } from './finished_run.js';
 import { runLogWriter, truncateRunLog } from './run_log.js';
 import { UseFailures } from './use_failures.js';
 import { saveModelFiles } from './save_model.js';
-import { loadSamples, pickSampleFiles, writeSamples } from './samples.js';
+import { loadSamples, writeSamples } from './samples.js';
 import { learningRateFactor } from './schedule.js';
 import { derivedRng, streams } from './seeds.js';
 
@@ -116,7 +116,7 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
     if (progress && checkpointFile) restoreCheckpoint(model, checkpointFile, progress, folder.latestCheckpoint);
 
     const shape = { channels: p.image_channel, height: p.image_height, width: p.image_width };
-    const sampleSources = await loadSamples(pickSampleFiles(source.usable), shape);
+    const sampleSources = await loadSamples(source.usable, shape, target.usable);
     const itemsPerEpoch = Math.max(source.usable.length, target.usable.length);
     const stepsPerEpoch = Math.ceil(itemsPerEpoch / p.batch_size);
     // A checkpoint records completed epochs plus steps done in the next one; training continues right there.
@@ -158,6 +158,7 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
           for (const n of lossNames) sums[n] += losses[n];
           counted++;
           globalStep++;
+          emit({ type: 'tick', epoch, maxEpoch: p.max_epoch, step: step + 1, stepsPerEpoch, secondsPerStep: timing.seconds / timing.steps, lrG: model.optimizerG.lr, losses });
           if (globalStep % p.log_frequency === 0) {
             const perStep = timing.seconds / timing.steps;
             const stepsLeft = stepsPerEpoch - step - 1 + (p.max_epoch - epoch) * stepsPerEpoch;

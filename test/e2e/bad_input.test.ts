@@ -69,12 +69,12 @@ test('the CLI rejects a bad parameter with its message and exit code 2', () => {
 test('the CLI names a missing required flag', () => {
   const r = spawnSync(process.execPath, [cli, 'train', '--source', fixtures.flat, '--out', tempDir()], { encoding: 'utf8' });
   assert.equal(r.status, 2);
-  assert.equal(r.stderr.trim(), 'cyclegan: Missing --target: the folder (or manifest) of target-domain images Y');
+  assert.equal(r.stderr.trim(), 'cyclegan: Missing --target: the folder (or manifest) of target-domain images Y. Usage: cyclegan train --source X --target Y --out OUT [--config FILE] [parameters]');
 });
 
 test('cyclegan validate prints the report and fails when nothing is usable', () => {
   const ok = spawnSync(process.execPath, [cli, 'validate', fixtures.flat], { encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stderr);
   const report = JSON.parse(ok.stdout);
-  assert.ok(report.usable > 0 && report.rejected.length >= 3);
+  assert.ok(report.domains.input.usable > 0 && report.domains.input.rejected.length >= 3);
 });

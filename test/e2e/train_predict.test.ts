@@ -9,11 +9,15 @@ import sharp from 'sharp';
 import { resolveParameters } from '../../src/config/resolve.js';
 import { scanInput } from '../../src/data/scan.js';
 import { validateFiles } from '../../src/data/validate.js';
+import { loadImage } from '../../src/data/decode.js';
+import { tensor, tidy } from '../../src/engine/index.js';
+import { loadGenerator } from '../../src/io/checkpoint.js';
 import { predict } from '../../src/predict/predict.js';
 import type { RunEvent } from '../../src/train/events.js';
 import { train } from '../../src/train/trainer.js';
 import { fixtures, tinyParameters } from '../helpers/fixtures.js';
-import { tempDir } from '../helpers/reference.js';
+import { repoRoot, tempDir } from '../helpers/reference.js';
+import { spawnSync } from 'node:child_process';
 
 async function pixels(path: string): Promise<Buffer> {
   return (await sharp(path).raw().toBuffer({ resolveWithObject: true })).data;
@@ -36,11 +40,51 @@ describe('train on a single-level source folder', () => {
     for (const f of ['model/CycleGan_epoch_1.safetensors', 'model/CycleGan_epoch_2.safetensors', 'checkpoints/latest.safetensors', 'params.json', 'validation_report.json', 'logs/train.jsonl', 'output_0.manifest']) {
       assert.ok(existsSync(join(out, f)), `missing ${f}`);
     }
-    const samples = readdirSync(join(out, 'samples')).sort();
-    const perEpoch = Math.min(16, usable.length);
-    assert.equal(samples.length, 2 * perEpoch);
-    assert.ok(samples.includes('0000_0.jpg') && samples.includes(`0001_${perEpoch - 1}.jpg`));
+    assert.deepEqual(readdirSync(join(out, 'samples')).sort(), ['0000.jpg', '0001.jpg'], 'one sample sheet per epoch');
     assert.deepEqual(readdirSync(join(out, 'Data')).sort(), usable.map((_, n) => `CycleGan_0_${n}.jpg`).sort());
+  });
+
+  test('the sample sheet shows real_A | fake_B | rec_A | idt_B under their names, from the final generators', async () => {
+    // Geometry of src/train/sample_sheet.ts: 32 px images enlarged 4x to 128 px cells, 18 px captions, 4 px gaps.
+    const cell = (row: number, column: number) => ({ top: 4 + row * 150 + 18, left: 4 + column * 132 });
+    const sheet = await sharp(join(out, 'samples', '0001.jpg')).raw().toBuffer({ resolveWithObject: true });
+    assert.deepEqual([sheet.info.width, sheet.info.height], [4 * 132 + 4, 8 * 150 + 4], 'four columns, a row for X and one for Y per sample pair, four pairs');
+    const sampled = (row: number, column: number) => {
+      const { top, left } = cell(row, column);
+      const chw = new Float32Array(3 * 32 * 32);
+      for (let y = 0; y < 32; y++)
+        for (let x = 0; x < 32; x++)
+          for (let c = 0; c < 3; c++) chw[c * 1024 + y * 32 + x] = sheet.data[((top + y * 4 + 2) * sheet.info.width + left + x * 4 + 2) * 3 + c] / 127.5 - 1;
+      return chw;
+    };
+    const meanAbs = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
+    const realA = await loadImage(usable[0], { channels: 3, height: 32, width: 32 });
+    const gA = loadGenerator(join(out, 'checkpoints', 'latest.safetensors'), 'AtoB').net;
+    const gB = loadGenerator(join(out, 'checkpoints', 'latest.safetensors'), 'BtoA').net;
+    const run = (net: typeof gA, x: Float32Array) => tidy(() => net.forward(tensor(x, [1, 3, 32, 32])).toFloat32());
+    try {
+      const fakeB = run(gA, realA);
+      const expected = { real_A: realA, fake_B: fakeB, rec_A: run(gB, fakeB), idt_B: run(gB, realA) };
+      Object.values(expected).forEach((want, column) => assert.ok(meanAbs(sampled(0, column), want) < 0.03, `column ${column}: ${meanAbs(sampled(0, column), want)}`));
+      assert.ok(meanAbs(sampled(0, 3), run(gA, realA)) > 0.03, 'idt_B is G_B(real_A), not G_A(real_A)');
+    } finally {
+      gA.dispose();
+      gB.dispose();
+    }
+    // The captions carry text: dark pixels in the white strip above each cell.
+    const strip = cell(0, 0).top - 18;
+    let dark = 0;
+    for (let y = strip; y < strip + 18; y++) for (let x = 4; x < 132; x++) if (sheet.data[(y * sheet.info.width + x) * 3] < 100) dark++;
+    assert.ok(dark > 20, `caption pixels: ${dark}`);
+  });
+
+  test('cyclegan validate writes the report of the run for the same folder, in the same schema', () => {
+    const file = join(tempDir(), 'report.json');
+    const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+    const r = spawnSync(process.execPath, [cli, 'validate', fixtures.flat, '--out', file], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const ofRun = JSON.parse(readFileSync(join(out, 'validation_report.json'), 'utf8'));
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { domains: { input: ofRun.domains.source } });
   });
 
   test('the manifest has one valid line per usable source image', () => {
