@@ -14,7 +14,7 @@ import { asksForHelp, optionValue, parseCommandLine, type CommandLine } from './
 import { parametersOfConfigFile } from './config_file.js';
 import { commandHelp, overview } from './help.js';
 import { closest } from './suggest.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../version.js';
 import { createRenderer } from './render.js';
 import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';

@@ -6,6 +6,7 @@
  */
 import type { Module } from '../engine/index.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
+import { MODEL_METADATA_KEY, type ModelMetadata } from './model_metadata.js';
 import { ExportError } from '../errors.js';
 import { lowerModule, type Layer, type LayerGraph } from './layer_graph.js';
 import { ATTR, ONNX_FLOAT, ONNX_INT64, onnxModelType } from './onnx_proto.js';
@@ -107,7 +108,7 @@ function valueInfo(name: string, channels: number, h: string, w: string): object
 }
 
 /** The ONNX ModelProto of a lowered graph, as a plain object ready for protobufjs. */
-export function onnxModelObject(graph: LayerGraph): object {
+export function onnxModelObject(graph: LayerGraph, metadata?: ModelMetadata): object {
   const g = new OnnxGraph();
   const last = graph.layers.reduce((x, layer) => emit(g, layer, x), 'input');
   // The final layer's tensor is nobody's input, so renaming it to "output" touches only its producer.
@@ -118,6 +119,7 @@ export function onnxModelObject(graph: LayerGraph): object {
     irVersion: ONNX_IR_VERSION,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     producerName: 'cyclegan',
+    ...(metadata && { producerVersion: metadata.producer.replace(/^cyclegan /, ''), metadataProps: [{ key: MODEL_METADATA_KEY, value: JSON.stringify(metadata) }] }),
     graph: {
       name: graph.name,
       node: g.nodes,
@@ -130,12 +132,12 @@ export function onnxModelObject(graph: LayerGraph): object {
 }
 
 /** The ONNX model bytes of `generator` (any tree of the layers layer_graph.ts lowers). */
-export function encodeOnnx(generator: Module): Uint8Array {
+export function encodeOnnx(generator: Module, metadata?: ModelMetadata): Uint8Array {
   const type = onnxModelType();
-  return type.encode(type.fromObject(onnxModelObject(lowerModule(generator)))).finish();
+  return type.encode(type.fromObject(onnxModelObject(lowerModule(generator), metadata))).finish();
 }
 
 /** Writes `generator` to `path` as ONNX, atomically. */
-export function exportOnnx(generator: Module, path: string): void {
-  writeFileAtomic(path, encodeOnnx(generator));
+export function exportOnnx(generator: Module, path: string, metadata?: ModelMetadata): void {
+  writeFileAtomic(path, encodeOnnx(generator, metadata));
 }

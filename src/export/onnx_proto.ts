@@ -54,6 +54,12 @@ message ModelProto {
   optional int64 model_version = 5;
   optional string doc_string = 6;
   optional GraphProto graph = 7;
+  repeated StringStringEntryProto metadata_props = 14;
+}
+
+message StringStringEntryProto {
+  optional string key = 1;
+  optional string value = 2;
 }
 
 message GraphProto {

@@ -9,7 +9,8 @@
 import type { Module } from '../engine/index.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
 import { lowerModule, type ConvLayer, type ConvTransposeLayer, type InstanceNormLayer, type Layer, type LayerGraph } from './layer_graph.js';
-import { DT_FLOAT, DT_INT32, graphDefType, type TfAttr, type TfGraph, type TfNode } from './tf_proto.js';
+import { PB_METADATA_NODE, type ModelMetadata } from './model_metadata.js';
+import { DT_FLOAT, DT_INT32, DT_STRING, graphDefType, type TfAttr, type TfGraph, type TfNode } from './tf_proto.js';
 
 /** The GraphDef version the graph claims to be written for; min_consumer 0 lets any TensorFlow load it. */
 export const GRAPH_DEF_PRODUCER = 1286;
@@ -144,21 +145,22 @@ function emit(g: TfGraphBuilder, l: Layer, x: string): string {
 }
 
 /** The GraphDef of a lowered graph, as a plain object ready for protobufjs. */
-export function graphDefObject(graph: LayerGraph): TfGraph {
+export function graphDefObject(graph: LayerGraph, metadata?: ModelMetadata): TfGraph {
   const g = new TfGraphBuilder();
   const input = g.op('Placeholder', 'input', [], { dtype: T, shape: { shape: { dim: [-1, -1, -1, graph.inChannels].map((size) => ({ size })) } } });
   const last = graph.layers.reduce((x, layer) => emit(g, layer, x), input);
   g.op('Identity', 'output', [last], { T });
+  if (metadata) g.op('Const', PB_METADATA_NODE, [], { dtype: { type: DT_STRING }, value: { tensor: { dtype: DT_STRING, tensorShape: {}, stringVal: [Buffer.from(JSON.stringify(metadata))] } } });
   return { node: g.nodes, versions: { producer: GRAPH_DEF_PRODUCER, minConsumer: 0 } };
 }
 
 /** The frozen-graph bytes of `generator` (any tree of the layers layer_graph.ts lowers). */
-export function encodeFrozenGraph(generator: Module): Uint8Array {
+export function encodeFrozenGraph(generator: Module, metadata?: ModelMetadata): Uint8Array {
   const type = graphDefType();
-  return type.encode(type.fromObject(graphDefObject(lowerModule(generator)))).finish();
+  return type.encode(type.fromObject(graphDefObject(lowerModule(generator), metadata))).finish();
 }
 
 /** Writes `generator` to `path` as a frozen TensorFlow GraphDef, atomically. */
-export function exportFrozenGraph(generator: Module, path: string): void {
-  writeFileAtomic(path, encodeFrozenGraph(generator));
+export function exportFrozenGraph(generator: Module, path: string, metadata?: ModelMetadata): void {
+  writeFileAtomic(path, encodeFrozenGraph(generator, metadata));
 }

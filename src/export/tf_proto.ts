@@ -104,6 +104,7 @@ export const GRAPH_DEF_FIELDS: ReadonlyMap<number, number> = new Map([
 export const DT_FLOAT = 1;
 export const DT_INT32 = 3;
 export const DT_INT64 = 9;
+export const DT_STRING = 7;
 
 /** The decoded shapes the writer and the runner share (protobufjs camelCase, as toObject gives them). */
 export interface TfShape {
@@ -119,6 +120,7 @@ export interface TfTensor {
   doubleVal?: number[];
   intVal?: number[];
   int64Val?: number[];
+  stringVal?: Uint8Array[];
 }
 
 export interface TfAttr {

@@ -12,6 +12,8 @@ export interface ManifestEntry {
   annotation?: { name: string; type: 'modelarts/image_classification' }[];
   /** The input image it was translated from. */
   original: string;
+  /** Written by predict: the model file (absolute), its format, generator direction and epoch, and the tool's version. */
+  producer?: { model: string; format: 'checkpoint' | 'onnx' | 'pb'; direction?: 'AtoB' | 'BtoA'; epoch?: number; tool: string };
 }
 
 export function manifestEntry(id: string, generated: string, original: string, className: string | null): ManifestEntry {

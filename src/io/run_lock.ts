@@ -61,7 +61,8 @@ export function acquireRunLock(root: string, command: string, warn: (message: st
         linkSync(temp, path);
         break;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+        // A second attempt can meet EEXIST too, when another process took the stale lock over first: it is then the holder.
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 2) throw error;
       }
       const holder = readHolder(path);
       if (!holder) throw new OutputError(`${root} has a lock file ${path} that cannot be read; if no cyclegan run uses this folder, delete it and run again`);

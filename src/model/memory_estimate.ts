@@ -8,7 +8,7 @@
  * passes (fake, reconstruction and identity in each direction). At 256 px with the defaults it comes to
  * 3.0 GiB, the peak RSS measured in the train-step benchmark, so a refusal means the run cannot fit.
  */
-import { freemem, totalmem } from 'node:os';
+import { totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 
 const GIB = 2 ** 30;
@@ -63,7 +63,7 @@ export function availableMemoryBytes(): number {
       // not in a cgroup with a limit (or not Linux)
     }
   }
-  return Math.max(limit, freemem());
+  return limit;
 }
 
 /** "12.3 GiB" (or "1.2e+12 GiB"), for messages. */

@@ -22,6 +22,8 @@ export interface GenerateOptions {
   /** Translate each image at its own size (rounded to a multiple of 4) instead of image_height x image_width. */
   keepSize?: boolean;
   onEvent?: EventSink;
+  /** What made the translations (model file, direction, tool), recorded on every manifest line. */
+  producer?: ManifestEntry['producer'];
   /** Hears of each file skipped because it failed to load (after the warning event). */
   onSkip?: (path: string, reason: string) => void;
 }
@@ -73,7 +75,7 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
         const image = out.subarray(i * plane, (i + 1) * plane);
         if (o.keepSize) await writeResized(target, image, channels, size, original);
         else await writeImage(target, image, { channels, ...size });
-        entries.push(manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className));
+        entries.push({ ...manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className), ...(o.producer && { producer: o.producer }) });
       }
     }
     const done = Math.min(start + batchSize, o.files.length);

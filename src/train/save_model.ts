@@ -4,7 +4,7 @@
  * (TensorFlow GraphDef, as the operator spec asks) and CycleGan_epoch_N.onnx.
  */
 import type { Parameters } from '../config/parameters.js';
-import { exportGenerator } from '../export/index.js';
+import { exportGenerator, modelMetadata } from '../export/index.js';
 import { saveGenerator } from '../io/checkpoint.js';
 import type { CycleGan } from '../model/cyclegan.js';
 import type { RunFolder } from './run_folder.js';
@@ -12,7 +12,8 @@ import type { RunFolder } from './run_folder.js';
 export async function saveModelFiles(model: CycleGan, p: Readonly<Parameters>, epoch: number, folder: RunFolder): Promise<string[]> {
   const files = [folder.modelFile(epoch, 'safetensors'), folder.modelFile(epoch, 'pb'), folder.modelFile(epoch, 'onnx')];
   saveGenerator(files[0], model.netG_A, { direction: 'AtoB', image_height: p.image_height, image_width: p.image_width, epoch });
-  exportGenerator(model.netG_A, 'pb', files[1]);
-  exportGenerator(model.netG_A, 'onnx', files[2]);
+  const metadata = modelMetadata({ direction: 'AtoB', channels: p.image_channel, image_height: p.image_height, image_width: p.image_width, epoch });
+  exportGenerator(model.netG_A, 'pb', files[1], metadata);
+  exportGenerator(model.netG_A, 'onnx', files[2], metadata);
   return files;
 }

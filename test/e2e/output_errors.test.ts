@@ -34,7 +34,7 @@ test('--out naming an existing file', () => {
 
 test('--out on a virtual file system does not hang and says why', () => {
   const out = `/proc/cyclegan-test-${process.pid}/out`;
-  const r = runCli(['train', '--source', fixtures.flat, '--target', fixtures.target, '--out', out, ...tinyFlags]);
+  const r = runCli(['train', '--source', fixtures.flat, '--target', fixtures.target, '--out', out, ...tinyFlags], 20_000);
   assert.equal(r.status, 1);
   assert.equal(r.stderr, `cyclegan: cannot create the output folder ${out}: /proc does not accept new folders (a virtual or read-only file system); choose --out on a writable disk\n`);
 });

@@ -29,7 +29,7 @@ test('signals stop a warm-cache epoch within two steps and the rerun is bit-iden
     { name: 'a second Ctrl-C during the save', signals: ['SIGINT', 'SIGINT'], code: 130 },
   ];
   for (const c of cases) {
-    await t.test(c.name, async () => {
+    await t.test(c.name, async (st) => {
       const out = join(base, c.name.replace(/\W+/g, '_'));
       // Epoch 2: every image is already in the decoded cache, so no batch waits for a file.
       const run = await runAndSignal(args(out), /epoch 2\/2 step 3\/40/, c.signals, 1);
@@ -38,6 +38,8 @@ test('signals stop a warm-cache epoch within two steps and the rerun is bit-iden
       const { meta } = readCheckpoint(join(out, 'checkpoints', 'latest.safetensors'));
       assert.equal(meta.progress.epoch, 1, 'stopped inside epoch 2');
       assert.ok(meta.progress.stepInEpoch >= 3 && meta.progress.stepInEpoch <= 5, `stopped at step ${meta.progress.stepInEpoch} of epoch 2, ${run.msAfterSignal} ms after the signal at step 3`);
+      const stepSeconds = [...run.stderr.matchAll(/([\d.]+) s\/step/g)].map((m) => Number(m[1])).at(-1);
+      st.diagnostic(`stopped at step ${meta.progress.stepInEpoch} of epoch 2, exit ${run.msAfterSignal} ms after the signal at step 3 (${stepSeconds} s/step)`);
       const again = runCli(args(out));
       assert.equal(again.status, 0, again.stderr);
       assert.ok(finalState(out).equals(expected), 'the continued run ends with the same checkpoint bytes as an uninterrupted one');

@@ -15,6 +15,7 @@ interface JsonTensor {
   tensorContent?: string;
   floatVal?: number[];
   intVal?: number[];
+  stringVal?: string[];
 }
 
 interface JsonNode {
@@ -24,7 +25,12 @@ interface JsonNode {
 }
 
 /** The bytes of one Const, from tensor_content or from a (possibly splatted) value list. */
-function constBytes(t: JsonTensor, count: number): { dtype: 'float32' | 'int32'; bytes: Uint8Array } {
+function constBytes(t: JsonTensor, count: number): { dtype: 'float32' | 'int32' | 'string'; bytes: Uint8Array } {
+  if (t.dtype === 'DT_STRING') {
+    // tfjs's weight format for strings, as tfjs-converter writes it: each value's byte length (uint32 LE), then its bytes.
+    const values = (t.stringVal ?? []).map((v) => Buffer.from(v, 'base64'));
+    return { dtype: 'string', bytes: Buffer.concat(values.flatMap((v) => [Buffer.from(Uint32Array.of(v.length).buffer), v])) };
+  }
   const float = t.dtype === 'DT_FLOAT';
   if (!float && t.dtype !== 'DT_INT32') throw new Error(`unsupported Const dtype ${t.dtype}`);
   if (t.tensorContent) return { dtype: float ? 'float32' : 'int32', bytes: Buffer.from(t.tensorContent, 'base64') };

@@ -10,8 +10,9 @@ export const cli = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 /** The tiny training flags: 32 px, ngf/ndf 4, one residual block, one thread. */
 export const tinyFlags = ['--image_height', '32', '--image_width', '32', '--ngf', '4', '--ndf', '4', '--n_blocks', '1', '--pool_size', '3', '--threads', '1', '--seed', '5'];
 
-export function runCli(args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+/** Runs the CLI to its end; a run that hangs is killed after `timeoutMs` (its status is then null). */
+export function runCli(args: string[], timeoutMs = 300_000): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' });
 }
 
 /** `count` distinct 32x32 PNGs (a gradient shifted per image) in a new folder `dir`. */

@@ -5,7 +5,8 @@
  * differ (ONNX starts with ir_version, a varint in field 1; a GraphDef's field 1 holds nodes), so a
  * scan of the top-level fields classifies a file, and one that ends inside a field is truncated.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Reader } from 'protobufjs';
 import { CheckpointError } from '../../errors.js';
 import { MODEL_PROTO_FIELDS } from '../../export/onnx_proto.js';
@@ -18,10 +19,27 @@ const EXPECTED = 'Expected an ONNX model (.onnx), a frozen TensorFlow graph (.pb
 /** The whole file, or a CheckpointError that names it and the reason. */
 export function readModelFile(path: string): Uint8Array {
   try {
+    if (statSync(path).isDirectory()) throw new CheckpointError(`${path} is a folder; a model file is needed. ${modelFilesIn(path)}`);
     return readFileSync(path);
   } catch (error) {
+    if (error instanceof CheckpointError) throw error;
     throw new CheckpointError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Check the path.`);
   }
+}
+
+/** What to name instead of a folder: the model files of a run folder, newest first, or the kinds accepted. */
+function modelFilesIn(folder: string): string {
+  const found = [join(folder, 'checkpoints', 'latest.safetensors')].filter((f) => existsSync(f));
+  try {
+    const epochs = readdirSync(join(folder, 'model'))
+      .map((f) => /^CycleGan_epoch_(\d+)\.(safetensors|onnx|pb)$/.exec(f))
+      .filter((m) => m !== null)
+      .sort((a, b) => Number(b[1]) - Number(a[1]));
+    found.push(...epochs.slice(0, 3).map((m) => join(folder, 'model', m[0])));
+  } catch {
+    // not a run folder
+  }
+  return found.length ? `This run folder holds, for example: ${found.join(', ')}.` : `${EXPECTED}.`;
 }
 
 interface FieldScan {

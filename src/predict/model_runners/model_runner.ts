@@ -4,6 +4,7 @@
  * training generator; it lives here, apart from the engine, so the ONNX runner needs no libtorch.
  */
 import { ConfigError } from '../../errors.js';
+import type { ModelMetadata } from '../../export/model_metadata.js';
 
 export interface RunResult {
   data: Float32Array;
@@ -13,6 +14,8 @@ export interface RunResult {
 
 export interface ModelRunner {
   readonly format: 'onnx' | 'pb';
+  /** What the file says about itself (direction, channels, trained size), when cyclegan wrote it. */
+  readonly metadata?: ModelMetadata;
   /** Runs the model on an NCHW float32 batch. */
   run(data: Float32Array, shape: readonly number[]): Promise<RunResult>;
   /** `run`, returning the values only (the Translator interface). */

@@ -6,6 +6,7 @@
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { CheckpointError } from '../../errors.js';
 import { onnxModelType } from '../../export/onnx_proto.js';
+import { MODEL_METADATA_KEY, parseModelMetadata, type ModelMetadata } from '../../export/model_metadata.js';
 import { checkBatch, type ModelRunner, type RunResult } from './model_runner.js';
 import { detectFormatOfBytes, readModelFile } from './model_format.js';
 
@@ -15,14 +16,15 @@ export interface OnnxRunnerOptions {
 }
 
 interface DecodedModel {
+  metadataProps?: { key?: string; value?: string }[];
   graph?: {
     input?: { name?: string; type?: { tensorType?: { shape?: { dim?: { dimValue?: number }[] } } } }[];
     initializer?: { name?: string }[];
   };
 }
 
-/** Channels the first real input declares (IR < 4 lists initializers among inputs too), or -1 when open. */
-function declaredChannels(bytes: Uint8Array, source: string): number {
+/** Channels the first real input declares (IR < 4 lists initializers among inputs too), or -1 when open; and cyclegan's metadata. */
+function declaredChannels(bytes: Uint8Array, source: string): { channels: number; metadata?: ModelMetadata } {
   let model: DecodedModel;
   try {
     const type = onnxModelType();
@@ -33,7 +35,8 @@ function declaredChannels(bytes: Uint8Array, source: string): number {
   const initializers = new Set((model.graph?.initializer ?? []).map((t) => t.name));
   const input = (model.graph?.input ?? []).find((i) => !initializers.has(i.name));
   const dims = input?.type?.tensorType?.shape?.dim ?? [];
-  return dims.length === 4 && dims[1].dimValue !== undefined ? dims[1].dimValue : -1;
+  const metadata = parseModelMetadata(model.metadataProps?.find((p) => p.key === MODEL_METADATA_KEY)?.value, source);
+  return { channels: dims.length === 4 && dims[1].dimValue !== undefined ? dims[1].dimValue : -1, metadata };
 }
 
 export class OnnxTranslator implements ModelRunner {
@@ -43,6 +46,7 @@ export class OnnxTranslator implements ModelRunner {
     readonly source: string,
     readonly session: InferenceSession,
     readonly channels: number,
+    readonly metadata?: ModelMetadata,
   ) {}
 
   /** Loads and checks the .onnx at `path`. */
@@ -54,10 +58,10 @@ export class OnnxTranslator implements ModelRunner {
   static async fromBytes(bytes: Uint8Array, source: string, options: OnnxRunnerOptions = {}): Promise<OnnxTranslator> {
     const format = detectFormatOfBytes(bytes, source);
     if (format !== 'onnx') throw new CheckpointError(`${source} is a ${format === 'pb' ? 'frozen TensorFlow graph' : 'checkpoint'}, not an ONNX model; load it with the ${format} runner.`);
-    const channels = declaredChannels(bytes, source);
+    const { channels, metadata } = declaredChannels(bytes, source);
     try {
       const session = await InferenceSession.create(bytes, options.threads ? { intraOpNumThreads: options.threads } : {});
-      return new OnnxTranslator(source, session, channels);
+      return new OnnxTranslator(source, session, channels, metadata);
     } catch (error) {
       throw new CheckpointError(`onnxruntime cannot load ${source}: ${(error as Error).message}. Export the model again, or check that it uses standard ONNX ops.`);
     }

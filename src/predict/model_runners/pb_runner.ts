@@ -7,6 +7,7 @@
  */
 import { checkDevice, keep, noGrad, tensor, Tensor, tidy } from '../../engine/index.js';
 import { CheckpointError } from '../../errors.js';
+import { PB_METADATA_NODE, parseModelMetadata, type ModelMetadata } from '../../export/model_metadata.js';
 import { checkBatch, type ModelRunner, type RunResult } from './model_runner.js';
 import { detectFormatOfBytes, readModelFile } from './model_format.js';
 import { decodeGraphDef, decodeTensor, executionOrder, NodeAttrs, shapeDims, type PbGraph, type PbNode } from './pb_graph.js';
@@ -60,6 +61,7 @@ export class PbTranslator implements ModelRunner {
   readonly #device: string;
   /** Channels the Placeholder declares, or -1 when its shape leaves them open. */
   readonly #channels: number;
+  readonly metadata?: ModelMetadata;
 
   private constructor(graph: PbGraph, options: PbRunnerOptions) {
     this.#graph = graph;
@@ -70,6 +72,8 @@ export class PbTranslator implements ModelRunner {
     this.#order = executionOrder(graph, [output]);
     const dims = shapeDims(new NodeAttrs(this.#input, graph.source).shape('shape'));
     this.#channels = dims?.length === 4 ? dims[this.#layout === 'NHWC' ? 3 : 1] : -1;
+    const stored = graph.nodes.get(PB_METADATA_NODE)?.attr.value?.tensor?.stringVal?.[0];
+    this.metadata = parseModelMetadata(stored && Buffer.from(stored).toString('utf8'), graph.source);
     for (const node of this.#order) {
       if (!SUPPORTED_OPS.includes(node.op)) {
         throw new CheckpointError(

@@ -1,0 +1,16 @@
+/**
+ * The library: `import { train, predict, exportModel, validate } from 'cyclegan'`. Each call takes one
+ * options object, reports progress through `onEvent` (the RunEvent union the CLI renders) and throws
+ * the typed errors of ./errors.js; none of them prints or exits.
+ */
+export { train, type TrainOptions, type TrainResult } from './train/trainer.js';
+export { predict, type PredictOptions } from './predict/predict.js';
+export { exportModel, type ExportModelOptions } from './export/export_model.js';
+export { validate, type ValidateInputOptions as ValidateOptions, type ValidateInputResult as ValidateResult } from './data/validate_input.js';
+export { resolveParameters, defaultParameters } from './config/resolve.js';
+export { PARAMETERS, PARAMETER_NAMES, type Parameters } from './config/parameters.js';
+export type { RunEvent, EventSink } from './train/events.js';
+export type { ModelMetadata } from './export/model_metadata.js';
+export type { Losses } from './model/cyclegan.js';
+export { CycleGanError, ConfigError, DatasetError, CheckpointError, EngineError, ExportError } from './errors.js';
+export { packageVersion } from './version.js';
