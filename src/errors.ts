@@ -60,3 +60,10 @@ export class DistributedError extends CycleGanError {
     super('DISTRIBUTED', message);
   }
 }
+
+/** Object storage (s3://, obs://) cannot be used: credentials, bucket, endpoint, or a transfer that kept failing. */
+export class StorageError extends CycleGanError {
+  constructor(message: string) {
+    super('STORAGE', message);
+  }
+}

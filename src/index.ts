@@ -17,3 +17,5 @@ export type { ModelMetadata } from './export/model_metadata.js';
 export type { Losses } from './model/cyclegan.js';
 export { CycleGanError, ConfigError, DatasetError, CheckpointError, EngineError, ExportError } from './errors.js';
 export { packageVersion } from './version.js';
+export { withObjectStorage, type ObjectStorageOptions, type RunPaths } from './storage/with_object_storage.js';
+export { StorageError } from './errors.js';

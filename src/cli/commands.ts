@@ -76,7 +76,14 @@ const largeImage: OptionSpec[] = [
   { name: 'max_pixels', takes: 'value', placeholder: 'N', default: '100000000', help: 'the largest image accepted, width x height' },
   { name: 'scratch_dir', takes: 'value', placeholder: 'DIR', default: 'the system temporary folder', help: 'where tiled translation keeps activations that do not fit --max_memory' },
 ];
-const inputs = 'X and Y are each a folder of images (dir/*.jpg), a folder of class folders (dir/<class>/*.jpg) or a manifest file (JSON lines with "source").';
+const s3Endpoint: OptionSpec = {
+  name: 's3_endpoint',
+  takes: 'value',
+  placeholder: 'URL',
+  default: 'AWS_ENDPOINT_URL, else S3_ENDPOINT',
+  help: 'the S3 API of the server for s3:// and obs:// addresses (MinIO, OBS, ...), e.g. http://127.0.0.1:9000',
+};
+const inputs = 'X and Y are each a folder of images (dir/*.jpg), a folder of class folders (dir/<class>/*.jpg) or a manifest file (JSON lines with "source"); X, Y and OUT may also be s3://bucket/prefix or obs://bucket/prefix addresses.';
 const modelKinds = 'MODEL is a checkpoint (.safetensors), a PyTorch state_dict (.pth, e.g. the reference\'s latest_net_G_A.pth), an .onnx or a frozen .pb, told apart by content.';
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -92,6 +99,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       config,
       { name: 'ui', takes: 'flag-or-number', placeholder: 'PORT', default: 'off; PORT 8765 when given alone', help: 'serve the live dashboard of this run while it trains (the address is printed first; 0 picks a free port)' },
       ...LAUNCH_OPTIONS,
+      s3Endpoint,
     ],
     parameters: true,
     example: 'cyclegan train --source photos/day --target photos/night --out runs/day2night --image_height 128 --image_width 128 --max_epoch 20',
@@ -108,6 +116,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       predictDirection,
       config,
       ...largeImage,
+      s3Endpoint,
     ],
     parameters: true,
     example: 'cyclegan predict --resume runs/day2night/model/CycleGan_epoch_20.safetensors --source photos/more_days --out runs/translated',
@@ -125,6 +134,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { ...keepSize, help: `${keepSize.help} (predicting only)` },
       { ...predictDirection, help: `${predictDirection.help} (predicting only)` },
       { ...restart, help: `${restart.help} (training only)` },
+      s3Endpoint,
     ],
     parameters: true,
     example: 'cyclegan run --config runs/day2night/params.json --source photos/day --target photos/night --out runs/again',

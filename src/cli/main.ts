@@ -26,6 +26,8 @@ import { installStopSignals } from './stop_signals.js';
 import { describeFileSystemError } from './file_system_errors.js';
 import { directionOf } from './direction.js';
 import { asWorker, runLauncher, takeLaunch, workerEvents, workerParameters } from './launch.js';
+import { withObjectStorage } from '../storage/with_object_storage.js';
+import { isObjectUrl } from '../storage/object_url.js';
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
@@ -91,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
       const out = required('out');
       const restart = args.options.has('restart');
       const launch = takeLaunch(args.options);
+      const storage = { mode: 'train' as const, restart, endpoint: optionValue(args, 's3_endpoint'), onEvent: render };
       const parameters = resolveParameters(userParameters(args));
       // --dataroot (the reference's trainA/trainB layout) names both domains itself.
       const [source, target] = [optionValue(args, 'source') ?? '', optionValue(args, 'target') ?? ''];
@@ -98,12 +101,19 @@ async function main(argv: string[]): Promise<number> {
         const missing = source ? 'target' : 'source';
         throw new ConfigError(`Missing --${missing}: the folder (or manifest) of ${missing}-domain images ${source ? 'Y' : 'X'}, or --dataroot D with trainA/ and trainB/ (the PyTorch reference's layout). Usage: ${synopsis(command)}`);
       }
+      if ((launch.kind !== 'single' || uiPortOf(args) !== null) && [source, target, out].some(isObjectUrl)) {
+        throw new ConfigError('--ui and data-parallel training need local --source, --target and --out for now; copy the data down first (object storage works with a plain train)');
+      }
       if (launch.kind === 'launcher') return runLauncher(launch, argv);
       render.setRun(parameters);
       // Data-parallel: rank 0 writes the run folder and serves its dashboard; the other ranks serve none.
       const uiPort = launch.kind === 'worker' && launch.rank !== 0 ? null : uiPortOf(args);
       const result = await withDashboard(uiPort, out, () =>
-        asWorker(launch, (distributed) => train({ source, target, out, parameters: workerParameters(launch, parameters), restart, ...common, onEvent: workerEvents(launch, render), distributed })),
+        asWorker(launch, (distributed) =>
+          withObjectStorage({ source, target, out }, storage, (local, onEvent) =>
+            train({ ...local, parameters: workerParameters(launch, parameters), restart, ...common, onEvent: workerEvents(launch, onEvent), distributed }),
+          ),
+        ),
       );
       render.flush();
       return result.completed ? 0 : stop.exitCode;
@@ -112,25 +122,31 @@ async function main(argv: string[]): Promise<number> {
       const [source, out] = [required('source'), required('out')];
       const keepSize = args.options.has('keep_size');
       const largeImage = takeLargeImageOptions(args);
+      const storage = { mode: 'predict' as const, endpoint: optionValue(args, 's3_endpoint'), onEvent: render };
       const user = { ...userParameters(args), predict: true };
       const parameters = resolveParameters(user);
-      await predict({ resume: parameters.resume, source, out, parameters, keepSize, largeImage, direction: directionOf(args), explicit: new Set(Object.keys(user).map(canonicalName)), onEvent: render });
+      const explicit = new Set(Object.keys(user).map(canonicalName));
+      await withObjectStorage({ source, out, resume: parameters.resume }, storage, (local, onEvent) => predict({ ...local, resume: local.resume ?? '', parameters, keepSize, largeImage, direction: directionOf(args), explicit, onEvent }));
       render.flush();
       return 0;
     }
     case 'run': {
       const [source, out, target] = [required('source'), required('out'), optionValue(args, 'target')];
       const restart = args.options.has('restart');
+      const endpoint = optionValue(args, 's3_endpoint');
       const user = userParameters(args);
       const parameters = resolveParameters(user);
       if (parameters.predict) {
-        await predict({ resume: parameters.resume, source, out, parameters, keepSize: args.options.has('keep_size'), direction: directionOf(args), explicit: new Set(Object.keys(user).map(canonicalName)), onEvent: render });
+        const storage = { mode: 'predict' as const, endpoint, onEvent: render };
+        const explicit = new Set(Object.keys(user).map(canonicalName));
+        await withObjectStorage({ source, out, resume: parameters.resume }, storage, (local, onEvent) => predict({ ...local, resume: local.resume ?? '', parameters, keepSize: args.options.has('keep_size'), direction: directionOf(args), explicit, onEvent }));
         render.flush();
         return 0;
       }
       if (!target) throw new ConfigError('Missing --target: training (predict false) needs the folder of target-domain images Y');
       render.setRun(parameters);
-      const result = await train({ source, target, out, parameters, restart, ...common });
+      const storage = { mode: 'train' as const, restart, endpoint, onEvent: render };
+      const result = await withObjectStorage({ source, target, out }, storage, (local, onEvent) => train({ ...local, parameters, restart, ...common, onEvent }));
       render.flush();
       return result.completed ? 0 : stop.exitCode;
     }

@@ -125,6 +125,12 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
         const scores = Object.entries(e.scores).map(([space, m]) => `${space} KID* ${m.kid.toFixed(4)} ± ${m.kidStd.toFixed(4)} FID* ${m.fid.toFixed(2)}`);
         return line(`epoch ${e.epoch} metrics (${e.images.fake} translated vs ${e.images.real} real): ${scores.join(' | ')} | best epoch ${e.bestEpoch}`);
       }
+      case 'transfer': {
+        const text = `${e.direction === 'download' ? 'downloaded' : 'uploaded'} ${e.done}/${plural(e.total, 'file')} (${(e.bytes / 1e6).toFixed(1)} MB) ${e.direction === 'download' ? 'from' : 'to'} ${e.url}`;
+        if (e.done === e.total) return line(text);
+        if (interactive) show((width) => text.slice(0, width), e.done, e.total);
+        return;
+      }
       case 'done':
         return line(`done in ${duration(e.seconds)}: ${plural(e.generated, 'image')} in ${e.outDir}/Data, manifest ${e.outDir}/output_0.manifest`);
     }

@@ -1,13 +1,15 @@
 /**
  * Reading a ModelArts-style dataset manifest: one JSON object per line,
  *   {"source": "images/cat1.jpg", "usage": "train", "annotation": [{"type": "modelarts/image_classification", "name": "cat"}]}
- * Only `source` (a local path, absolute or relative to the manifest's folder, or a file:// URL)
+ * Only `source` (a local path, absolute or relative to the manifest's folder, a file:// URL, or an
+ * s3:// or obs:// object while the run uses object storage)
  * and the first annotation's `name` (the class) are used; other fields are ignored.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatasetError } from '../errors.js';
+import { localCopyOf, staysInBucket } from '../storage/local_copies.js';
 
 export interface ManifestEntry {
   /** Absolute path. */
@@ -19,12 +21,17 @@ const FORMAT = 'Expected one JSON object per line, like {"source": "images/1.jpg
 
 function sourcePath(manifest: string, line: number, source: string): string {
   if (source.startsWith('file://')) return fileURLToPath(source);
+  // s3:// and obs:// objects are downloaded before scanning when the run goes through src/storage.
+  const copy = localCopyOf(source);
+  if (copy !== null) return copy;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
     throw new DatasetError(
       `Manifest ${manifest} line ${line} points at ${source}, which is not a local file; download the images and use absolute or manifest-relative paths`,
     );
   }
-  return resolve(dirname(manifest), source);
+  const path = resolve(dirname(manifest), source);
+  if (!staysInBucket(manifest, path)) throw new DatasetError(`Manifest ${manifest} line ${line} names ${source}, which leaves the manifest's bucket; name objects in the bucket or give s3:// addresses`);
+  return path;
 }
 
 function className(manifest: string, line: number, annotation: unknown): string | null {

@@ -42,7 +42,9 @@ export type RunEvent =
   | { type: 'generate'; done: number; total: number; skipped: number; etaSeconds: number }
   | { type: 'tiles'; image: string; done: number; total: number; etaSeconds: number }
   | { type: 'done'; outDir: string; generated: number; seconds: number }
-  | { type: 'metrics'; epoch: number; images: { real: number; fake: number }; scores: Record<string, MetricScores>; bestEpoch: number };
+  | { type: 'metrics'; epoch: number; images: { real: number; fake: number }; scores: Record<string, MetricScores>; bestEpoch: number }
+  /** Object storage (src/storage): files copied from or to a bucket so far, of `total`, under `url`. */
+  | { type: 'transfer'; direction: 'download' | 'upload'; done: number; total: number; bytes: number; url: string };
 
 /** KID* (mean and standard deviation over subsets) and FID* in one feature space (src/metrics/). */
 export interface MetricScores {
