@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { PARAMETER_NAMES, PARAMETERS, type ParameterSpec } from '../config/parameters.js';
 import { COMMANDS, synopsis, type CommandSpec, type OptionSpec } from './commands.js';
+import { wrap } from './wrap.js';
 
 /** What a parameter accepts: its check's own description of what it expected, or its type. */
 export function acceptedValues(spec: ParameterSpec): string {
@@ -15,24 +16,6 @@ function shownDefault(name: string, spec: ParameterSpec): string {
   if (name === 'threads') return `all cores (${availableParallelism()} here)`;
   const value = spec.default();
   return value === '' ? 'none' : String(value);
-}
-
-/**
- * Breaks one line of text into lines of at most `width` columns between words, so a terminal never
- * wraps them mid-word; a [bracketed group] of a synopsis and a --flag with its value stay whole. Later lines start with `rest`.
- */
-export function wrap(text: string, width: number, first = '', rest = first): string {
-  const lines: string[] = [];
-  let line = first;
-  for (const word of text.match(/\[[^\]]*\]|--\S+(?: [^-\s[]\S*)?|\S+/g) ?? []) {
-    const start = lines.length ? rest : first;
-    if (line.length > start.length && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = `${rest}${word}`;
-    } else line = line.length > start.length ? `${line} ${word}` : `${line}${word}`;
-  }
-  lines.push(line);
-  return lines.join('\n');
 }
 
 /** Each line of a paragraph wrapped to the width. */

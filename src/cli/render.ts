@@ -7,6 +7,7 @@
 import cliProgress from 'cli-progress';
 import type { RunEvent } from '../train/events.js';
 import { plural } from './plural.js';
+import { wrap } from './wrap.js';
 import { bf16HardwareOf, readCpuFlags } from '../engine/bf16_support.js';
 import { duration, progressLine, stepCounts } from './progress_line.js';
 
@@ -79,9 +80,18 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
     bar?.stop();
     bar = null;
   };
+  const fitted = (text: string) =>
+    text
+      .split('\n')
+      .map((l) => {
+        const indent = /^\s*/.exec(l)![0];
+        return wrap(l.slice(indent.length), Math.max(40, (stream.columns || 80) - 1), indent, `${indent}  `);
+      })
+      .join('\n');
   const line = (text: string) => {
     clear();
-    stream.write(interactive ? `${text}\n` : text.replace(/^/gm, `${new Date().toISOString()} `) + '\n');
+    // On a terminal, long messages break between words instead of where the terminal cuts them.
+    stream.write(interactive ? `${fitted(text)}\n` : text.replace(/^/gm, `${new Date().toISOString()} `) + '\n');
   };
   const show = (text: (width: number) => string, value: number, total: number) => {
     current = text;
@@ -114,6 +124,8 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
         return;
       case 'start':
         ticks = 0;
+        // A resume was announced with its checkpoint, epoch and step (the trainer's info just before).
+        if (e.resumed) return;
         return line(`${e.resumed ? 'resuming' : 'training'} from epoch ${e.startEpoch} of ${e.maxEpoch}, ${plural(e.stepsPerEpoch, 'step')} per epoch`);
       case 'tick': {
         ticks++;
