@@ -14,7 +14,8 @@
         "native/ops_autograd.cc",
         "native/optim.cc",
         "native/runtime.cc",
-        "native/caching_allocator.cc"
+        "native/caching_allocator.cc",
+        "native/distributed.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -23,6 +24,7 @@
       "defines": [
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
+        "USE_C10D_GLOO",
         "<!@(node scripts/find-libtorch.mjs --defines)"
       ],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],

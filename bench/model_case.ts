@@ -5,6 +5,7 @@
 import { Rng } from '../src/data/rng.js';
 import type { ConvolutionPrecision } from '../src/engine/index.js';
 import { CycleGan } from '../src/model/cyclegan.js';
+import { cycleGanOptionsOf } from '../src/model/model_options.js';
 
 /** The network of every training-step benchmark; reference/train_step_bench.py reads the same keys. */
 export const MODEL = { channels: 3, ngf: 64, ndf: 64, nBlocks: 9, learningRate: 2e-4, lambdaCycle: 10, lambdaIdentity: 0.5, poolSize: 50, seed: 1 } as const;
@@ -28,17 +29,6 @@ export interface ModelCase {
 /** Our CycleGAN for a case; seed the engine (manualSeed) first, as the weights are drawn here. */
 export function buildModel(c: ModelCase): CycleGan {
   const rng = new Rng(c.seed);
-  return new CycleGan({
-    channels: c.channels,
-    ngf: c.ngf,
-    ndf: c.ndf,
-    nBlocks: c.nBlocks,
-    gLearningRate: c.learningRate,
-    dLearningRate: c.learningRate,
-    lambdaCycle: c.lambdaCycle,
-    lambdaIdentity: c.lambdaIdentity,
-    poolSize: c.poolSize,
-    random: () => rng.next(),
-    precision: c.precision,
-  });
+  const p = { image_channel: c.channels as 1 | 3, ngf: c.ngf, ndf: c.ndf, n_blocks: c.nBlocks, g_learning_rate: c.learningRate, d_learning_rate: c.learningRate };
+  return new CycleGan(cycleGanOptionsOf({ ...p, lambda_cycle: c.lambdaCycle, lambda_identity: c.lambdaIdentity, pool_size: c.poolSize, device: 'cpu' }, () => rng.next(), c.precision));
 }

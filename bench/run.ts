@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Benchmark } from './benchmark.js';
 import { convBenchmark } from './conv.js';
+import { dataParallelBenchmark } from './data_parallel.js';
 import { describeMachine } from './machine.js';
 import { runOnce, type OnceRequest } from './once.js';
 import { parseOptions, USAGE, UsageError } from './options.js';
@@ -21,7 +22,7 @@ import { trainStepBenchmark } from './train_step.js';
 import { translateBenchmark } from './translate.js';
 
 /** Every benchmark, in the order they run; --only picks from these names. */
-const BENCHMARKS: readonly Benchmark[] = [convBenchmark, trainStepBenchmark, translateBenchmark, qualityBenchmark, pipelineBenchmark, qualityParityBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [convBenchmark, trainStepBenchmark, translateBenchmark, qualityBenchmark, pipelineBenchmark, qualityParityBenchmark, dataParallelBenchmark];
 
 /** This file's folder (dist/bench when compiled), where the compiled workers for `once` are. */
 const benchDir = dirname(fileURLToPath(import.meta.url));

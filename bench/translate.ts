@@ -11,7 +11,7 @@ import * as E from '../src/engine/index.js';
 import { exportGenerator } from '../src/export/index.js';
 import { readSafetensors, writeSafetensors } from '../src/io/safetensors.js';
 import { toStoredMap } from '../src/io/tensor_store.js';
-import { ResnetGenerator } from '../src/model/resnet_generator.js';
+import { defineG } from '../src/model/networks.js';
 import { loadModelRunner, type ModelRunner } from '../src/predict/model_runners/index.js';
 import type { BenchContext, BenchOutput, Benchmark, Table } from './benchmark.js';
 import { startLoadMeter } from './load.js';
@@ -104,7 +104,7 @@ export const translateBenchmark: Benchmark = {
     const policy = ctx.quick ? QUICK_POLICY : FULL_POLICY;
     const reference = await ctx.reference('translate_bench.py');
     E.manualSeed(3);
-    const net = new ResnetGenerator(GENERATOR).eval();
+    const net = defineG(GENERATOR).eval();
     const x = E.keep(E.tidy(() => E.rand([1, GENERATOR.channels, SIZE, SIZE], { seed: 4 }).mul(2).sub(1)));
     const shape: [number, number, number, number] = [1, GENERATOR.channels, SIZE, SIZE];
     const input = x.toFloat32();

@@ -17,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterAutograd(env, exports);
   RegisterOptim(env, exports);
   RegisterRuntime(env, exports);
+  RegisterDistributed(env, exports);
   return exports;
 }
 

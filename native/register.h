@@ -10,3 +10,4 @@ void RegisterShape(Napi::Env env, Napi::Object exports);
 void RegisterAutograd(Napi::Env env, Napi::Object exports);
 void RegisterOptim(Napi::Env env, Napi::Object exports);
 void RegisterRuntime(Napi::Env env, Napi::Object exports);
+void RegisterDistributed(Napi::Env env, Napi::Object exports);

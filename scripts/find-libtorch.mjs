@@ -75,6 +75,20 @@ function libsOf(found) {
   return [`-L${found.libDir}`, `-Wl,-rpath,${found.libDir}`, ...extra, ...libs];
 }
 
+/**
+ * Data-parallel training on GPUs (native/distributed.cc under USE_C10D_NCCL): only for a CUDA libtorch, and only
+ * when nccl.h and the CUDA runtime headers are found: CYCLEGAN_NCCL_INCLUDE, the nvidia-nccl-cu* wheel beside a
+ * Python torch, or /usr/include; CUDA_HOME (default /usr/local/cuda)/include. Without them the addon has gloo only.
+ */
+export function ncclOf(found) {
+  if (!readdirSync(found.libDir).includes('libtorch_cuda.so')) return null;
+  const candidates = [process.env.CYCLEGAN_NCCL_INCLUDE, join(found.libDir, '..', '..', 'nvidia', 'nccl', 'include'), '/usr/include'].filter(Boolean);
+  const nccl = candidates.find((dir) => existsSync(join(dir, 'nccl.h')));
+  const cuda = join(process.env.CUDA_HOME ?? '/usr/local/cuda', 'include');
+  if (!nccl || !existsSync(join(cuda, 'cuda_runtime_api.h'))) return null;
+  return { includeDirs: [nccl, cuda] };
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const found = findLibtorch();
   if (!found) {
@@ -82,8 +96,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(1);
   }
   const mode = process.argv[2];
-  if (mode === '--include') console.log(found.includeDirs.join(' '));
+  const nccl = ncclOf(found);
+  if (mode === '--include') console.log([...found.includeDirs, ...(nccl?.includeDirs ?? [])].join(' '));
   else if (mode === '--libs') console.log(libsOf(found).join(' '));
-  else if (mode === '--defines') console.log(`_GLIBCXX_USE_CXX11_ABI=${found.cxx11Abi === false ? 0 : 1}`);
+  else if (mode === '--defines') console.log(`_GLIBCXX_USE_CXX11_ABI=${found.cxx11Abi === false ? 0 : 1}${nccl ? ' USE_C10D_NCCL' : ''}`);
   else console.log(found.how);
 }

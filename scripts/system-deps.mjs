@@ -6,9 +6,12 @@ import { findLibtorch, searched } from './find-libtorch.mjs';
 
 // libopenblas0-pthread: Debian's libtorch calls the system BLAS; the reference BLAS made a training step ~2x slower.
 // fonts-dejavu-core: the font the sample sheets' labels are drawn in.
-const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-core'];
+// libgloo-dev: the Gloo headers that c10d's ProcessGroupGloo.hpp includes (data-parallel training; libtorch_cpu already links libgloo).
+const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-core', 'libgloo-dev'];
 // python3-torch: the PyTorch reference that tests and benchmarks compare against.
 const REFERENCE_PACKAGES = ['python3-torch'];
+// chromium: the real browser the dashboard tests drive through playwright-core (which downloads none).
+const BROWSER_PACKAGES = ['chromium'];
 // The quality-parity benchmark: its data is cut from marble-qt-data's NASA maps; the reference's loop reads images with PIL.
 const BENCH_PACKAGES = ['marble-qt-data', 'python3-pil'];
 
@@ -41,7 +44,7 @@ export function ensureLibtorch(log) {
   if (!found) {
     throw new Error(
       `libtorch not found. Tried:\n  - ${searched.join('\n  - ')}\n` +
-        'Fix: apt-get install libtorch-dev libopenblas0-pthread (Debian 12), or set LIBTORCH to an unpacked libtorch.',
+        'Fix: apt-get install libtorch-dev libopenblas0-pthread libgloo-dev (Debian 12), or set LIBTORCH to an unpacked libtorch.',
     );
   }
   return found;
@@ -49,7 +52,7 @@ export function ensureLibtorch(log) {
 
 /** Makes sure the PyTorch reference (Debian's python3-torch) is there for tests and benchmarks. */
 export function ensureReference(log) {
-  if (existsSync('/usr/bin/dpkg-query')) aptInstall(REFERENCE_PACKAGES, log);
+  if (existsSync('/usr/bin/dpkg-query')) aptInstall([...REFERENCE_PACKAGES, ...BROWSER_PACKAGES], log);
 }
 
 /** What `npm run bench` needs beyond the reference: the data source and PIL of the quality-parity benchmark. */

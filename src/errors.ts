@@ -53,3 +53,10 @@ export class OutputError extends CycleGanError {
     super('OUTPUT', message);
   }
 }
+
+/** Data-parallel training failed: a rank could not join, died, or the ranks disagree. */
+export class DistributedError extends CycleGanError {
+  constructor(message: string) {
+    super('DISTRIBUTED', message);
+  }
+}

@@ -10,6 +10,8 @@ export { validate, type ValidateInputOptions as ValidateOptions, type ValidateIn
 export { resolveParameters, defaultParameters } from './config/resolve.js';
 export { PARAMETERS, PARAMETER_NAMES, type Parameters } from './config/parameters.js';
 export type { RunEvent, EventSink } from './train/events.js';
+export { startDashboard, type Dashboard, type DashboardOptions } from './ui/server.js';
+export { writeRunReport } from './ui/report.js';
 export type { ModelMetadata } from './export/model_metadata.js';
 export type { Losses } from './model/cyclegan.js';
 export { CycleGanError, ConfigError, DatasetError, CheckpointError, EngineError, ExportError } from './errors.js';

@@ -69,7 +69,9 @@ export function parseCommandLine(command: CommandSpec, argv: readonly string[]):
     }
     const isFlag = option ? option.takes === 'flag' : parameter!.type === 'boolean';
     let value: string | true;
-    if (inline !== undefined) {
+    if (option?.takes === 'flag-or-number') {
+      value = inline ?? (/^\d+$/.test(argv[i + 1] ?? '') ? argv[++i] : true);
+    } else if (inline !== undefined) {
       if (option?.takes === 'flag' && !BOOLEAN_WORDS.has(inline.toLowerCase())) throw new ConfigError(`--${name} takes no value, but received '${inline}'`);
       value = inline;
     } else if (isFlag) {
@@ -92,7 +94,7 @@ export function parseCommandLine(command: CommandSpec, argv: readonly string[]):
     }
   }
 
-  if (positionals.length > command.positionals.length) {
+  if (positionals.length > command.positionals.length && !(command.repeatsLastPositional && command.positionals.length > 0)) {
     const stray = positionals.slice(command.positionals.length);
     const flag = afterFlag.get(command.positionals.length);
     if (flag) throw new ConfigError(`${flag} takes true or false (or nothing, meaning true), but received '${positionals[command.positionals.length]}'`);

@@ -4,11 +4,16 @@
  * Commands that train or predict also take every run parameter (src/config/parameters.ts) as a flag.
  */
 
+import { LAUNCH_OPTIONS } from './launch_options.js';
+
 export interface OptionSpec {
   /** snake_case, as typed after `--` (kebab-case is accepted too). */
   name: string;
-  /** A flag is true by being there; a value option needs the word after it (or `--name=value`). */
-  takes: 'flag' | 'value';
+  /**
+   * A flag is true by being there; a value option needs the word after it (or `--name=value`);
+   * a flag-or-number is true alone and takes the word after it when that is a whole number (`--ui`, `--ui 8080`).
+   */
+  takes: 'flag' | 'value' | 'flag-or-number';
   /** What the value is, in the synopsis: `--out DIR`. */
   placeholder?: string;
   /** Accepted values, when not any string. */
@@ -28,6 +33,8 @@ export interface CommandSpec {
   name: string;
   summary: string;
   positionals: readonly PositionalSpec[];
+  /** The last positional may be given more than once (`cyclegan ui OUT [OUT2 ...]`). */
+  repeatsLastPositional?: boolean;
   options: readonly OptionSpec[];
   /** Takes every run parameter as a flag (and as a key of --config). */
   parameters: boolean;
@@ -63,7 +70,7 @@ const restart: OptionSpec = {
   help: 'start over on an OUT that holds a checkpoint, removing the previous run (without it, train continues the run)',
 };
 const inputs = 'X and Y are each a folder of images (dir/*.jpg), a folder of class folders (dir/<class>/*.jpg) or a manifest file (JSON lines with "source").';
-const modelKinds = 'MODEL is a checkpoint (.safetensors), an .onnx or a frozen .pb, told apart by content.';
+const modelKinds = 'MODEL is a checkpoint (.safetensors), a PyTorch state_dict (.pth, e.g. the reference\'s latest_net_G_A.pth), an .onnx or a frozen .pb, told apart by content.';
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -71,11 +78,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'learn X -> Y (and Y -> X) from two folders of unpaired images',
     positionals: [],
     options: [
-      { name: 'source', takes: 'value', placeholder: 'X', required: true, help: 'the folder (or manifest) of source-domain images X' },
-      { name: 'target', takes: 'value', placeholder: 'Y', required: true, help: 'the folder (or manifest) of target-domain images Y' },
+      { name: 'source', takes: 'value', placeholder: 'X', help: 'the folder (or manifest) of source-domain images X (required unless --dataroot)' },
+      { name: 'target', takes: 'value', placeholder: 'Y', help: 'the folder (or manifest) of target-domain images Y (required unless --dataroot)' },
       { name: 'out', takes: 'value', placeholder: 'OUT', required: true, help: 'the run folder: model/, samples/, Data/, logs/, checkpoints/, params.json' },
       restart,
       config,
+      { name: 'ui', takes: 'flag-or-number', placeholder: 'PORT', default: 'off; PORT 8765 when given alone', help: 'serve the live dashboard of this run while it trains (the address is printed first; 0 picks a free port)' },
+      ...LAUNCH_OPTIONS,
     ],
     parameters: true,
     example: 'cyclegan train --source photos/day --target photos/night --out runs/day2night --image_height 128 --image_width 128 --max_epoch 20',
@@ -124,15 +133,28 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'export',
-    summary: 'write a generator of a checkpoint as a frozen TensorFlow graph or ONNX',
-    positionals: [{ name: 'MODEL', help: 'a checkpoint (.safetensors) written by train' }],
+    summary: 'write a generator of a checkpoint as a frozen TensorFlow graph, ONNX or a PyTorch state_dict',
+    positionals: [{ name: 'MODEL', help: 'a checkpoint (.safetensors) written by train, or a reference generator (.pth)' }],
     options: [
-      { name: 'format', takes: 'value', placeholder: 'FORMAT', values: 'pb, onnx', required: true, help: 'pb: frozen TensorFlow GraphDef (NHWC); onnx: ONNX opset 13 (NCHW)' },
+      { name: 'format', takes: 'value', placeholder: 'FORMAT', values: 'pb, onnx, pth', required: true, help: "pb: frozen TensorFlow GraphDef (NHWC); onnx: ONNX opset 13 (NCHW); pth: a state_dict the PyTorch reference's load_state_dict takes" },
       { name: 'direction', takes: 'value', placeholder: 'DIR', values: 'AtoB, BtoA', default: 'AtoB', help: 'AtoB exports G_A (X->Y), BtoA exports G_B (Y->X)' },
       { name: 'out', takes: 'value', placeholder: 'FILE', default: 'MODEL with the format as extension (_BtoA added for BtoA)', help: 'the file to write' },
     ],
     parameters: false,
     example: 'cyclegan export runs/day2night/checkpoints/latest.safetensors --format onnx --direction BtoA --out night2day.onnx',
+  },
+  {
+    name: 'ui',
+    summary: 'serve the live dashboard of run folders: curves, samples, parameters, translation in the browser',
+    positionals: [{ name: 'OUT', help: 'a run folder, the --out of train; give several to overlay them' }],
+    repeatsLastPositional: true,
+    options: [
+      { name: 'port', takes: 'value', placeholder: 'N', default: '8765', help: 'the port to listen on; 0 picks a free one' },
+      { name: 'host', takes: 'value', placeholder: 'H', default: '127.0.0.1', help: 'the address to listen on; another than loopback serves other machines and prints a warning' },
+    ],
+    parameters: false,
+    example: 'cyclegan ui runs/day2night runs/day2night_ngf32 --port 8765',
+    notes: 'The first line printed is the address to open, with its token. Ctrl-C stops the server. OUT/report.html holds the same page as a file.',
   },
   {
     name: 'demo',
@@ -162,8 +184,9 @@ export function commandNamed(name: string): CommandSpec | undefined {
 /** `cyclegan train --source X --target Y --out OUT [--config FILE] [parameters]` */
 export function synopsis(c: CommandSpec): string {
   const parts = [`cyclegan ${c.name}`, ...c.positionals.map((p) => p.name)];
+  if (c.repeatsLastPositional && c.positionals.length) parts.push(`[${c.positionals[c.positionals.length - 1].name}2 ...]`);
   for (const o of c.options) {
-    const text = o.takes === 'flag' ? `--${o.name}` : `--${o.name} ${o.values && o.values.split(', ').length <= 3 ? o.values.replace(/, /g, '|') : o.placeholder}`;
+    const text = o.takes === 'flag' ? `--${o.name}` : o.takes === 'flag-or-number' ? `--${o.name} [${o.placeholder}]` : `--${o.name} ${o.values && o.values.split(', ').length <= 3 ? o.values.replace(/, /g, '|') : o.placeholder}`;
     parts.push(o.required ? text : `[${text}]`);
   }
   if (c.name === 'predict') parts.splice(2, 0, '--resume MODEL');

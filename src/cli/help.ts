@@ -54,7 +54,7 @@ function rows(entries: [string, string][], width: number): string {
 }
 
 function optionRow(o: OptionSpec): [string, string] {
-  const head = o.takes === 'flag' ? `--${o.name}` : `--${o.name} ${o.placeholder ?? 'VALUE'}`;
+  const head = o.takes === 'flag' ? `--${o.name}` : o.takes === 'flag-or-number' ? `--${o.name} [${o.placeholder ?? 'N'}]` : `--${o.name} ${o.placeholder ?? 'VALUE'}`;
   const text = [o.help, o.values && `(${o.values})`, o.required ? '[required]' : o.default !== undefined ? `[default: ${o.default}]` : ''].filter(Boolean).join(' ');
   return [head, text];
 }

@@ -9,7 +9,7 @@ import { resolveParameters } from '../config/resolve.js';
 import { canonicalName } from '../config/resolve.js';
 import { train } from '../train/trainer.js';
 import { predict } from '../predict/predict.js';
-import { COMMANDS, commandNamed } from './commands.js';
+import { COMMANDS, commandNamed, synopsis } from './commands.js';
 import { asksForHelp, optionValue, parseCommandLine, type CommandLine } from './command_line.js';
 import { parametersOfConfigFile } from './config_file.js';
 import { commandHelp, overview } from './help.js';
@@ -19,9 +19,11 @@ import { createRenderer } from './render.js';
 import { runDemo } from './demo.js';
 import { runValidate } from './validate_command.js';
 import { runExport } from './export_command.js';
+import { runUi, uiPortOf, withDashboard } from './ui_command.js';
 import { installStopSignals } from './stop_signals.js';
 import { describeFileSystemError } from './file_system_errors.js';
 import { directionOf } from './direction.js';
+import { asWorker, runLauncher, takeLaunch, workerEvents, workerParameters } from './launch.js';
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
@@ -84,11 +86,23 @@ async function main(argv: string[]): Promise<number> {
   const common = { onEvent: render, signal: controller.signal };
   switch (command.name) {
     case 'train': {
-      const [source, target, out] = [required('source'), required('target'), required('out')];
+      const out = required('out');
       const restart = args.options.has('restart');
+      const launch = takeLaunch(args.options);
       const parameters = resolveParameters(userParameters(args));
+      // --dataroot (the reference's trainA/trainB layout) names both domains itself.
+      const [source, target] = [optionValue(args, 'source') ?? '', optionValue(args, 'target') ?? ''];
+      if (!parameters.dataroot && (!source || !target)) {
+        const missing = source ? 'target' : 'source';
+        throw new ConfigError(`Missing --${missing}: the folder (or manifest) of ${missing}-domain images ${source ? 'Y' : 'X'}, or --dataroot D with trainA/ and trainB/ (the PyTorch reference's layout). Usage: ${synopsis(command)}`);
+      }
+      if (launch.kind === 'launcher') return runLauncher(launch, argv);
       render.setRun(parameters);
-      const result = await train({ source, target, out, parameters, restart, ...common });
+      // Data-parallel: rank 0 writes the run folder and serves its dashboard; the other ranks serve none.
+      const uiPort = launch.kind === 'worker' && launch.rank !== 0 ? null : uiPortOf(args);
+      const result = await withDashboard(uiPort, out, () =>
+        asWorker(launch, (distributed) => train({ source, target, out, parameters: workerParameters(launch, parameters), restart, ...common, onEvent: workerEvents(launch, render), distributed })),
+      );
       render.flush();
       return result.completed ? 0 : stop.exitCode;
     }
@@ -121,6 +135,8 @@ async function main(argv: string[]): Promise<number> {
       return runValidate(args, render);
     case 'export':
       return runExport(args);
+    case 'ui':
+      return runUi(args, stop);
     case 'demo':
       return runDemo({ out: optionValue(args, 'out'), quick: args.options.has('quick'), ...common });
     default:

@@ -60,6 +60,26 @@ export interface Parameters {
   checkpoint_minutes: number;
   /** fp32, or bf16: convolutions in bfloat16 (AMX where the CPU has it), norms, losses and Adam in float32; default fp32. */
   precision: 'fp32' | 'bf16';
+  /** The reference's generator: resnet_9blocks, resnet_6blocks, unet_256 or unet_128; default resnet_9blocks. */
+  netG: 'resnet_9blocks' | 'resnet_6blocks' | 'unet_256' | 'unet_128';
+  /** The reference's discriminator: basic (70x70 PatchGAN), n_layers (n_layers_D convs) or pixel; default basic. */
+  netD: 'basic' | 'n_layers' | 'pixel';
+  /** Conv layers of netD n_layers; default 3. */
+  n_layers_D: number;
+  /** instance, batch or none; default instance. */
+  norm: 'instance' | 'batch' | 'none';
+  /** No dropout in the generators; default true (the reference's CycleGAN default). */
+  no_dropout: boolean;
+  /** Weight init: normal, xavier, kaiming or orthogonal; default normal. */
+  init_type: 'normal' | 'xavier' | 'kaiming' | 'orthogonal';
+  /** Scale of normal, xavier and orthogonal init; default 0.02. */
+  init_gain: number;
+  /** GAN objective: lsgan, vanilla (cross-entropy) or wgangp; default lsgan. */
+  gan_mode: 'lsgan' | 'vanilla' | 'wgangp';
+  /** Start training from the reference's weights: a checkpoints folder (latest_net_G_A.pth, ...) or one generator file; default "". */
+  init_from: string;
+  /** A reference dataset folder with trainA/ and trainB/ (testA/, testB/): source and target; default "". */
+  dataroot: string;
 }
 
 type Check = (value: unknown) => string | null;
@@ -117,6 +137,16 @@ export const PARAMETERS: Readonly<Record<keyof Parameters, ParameterSpec>> = Obj
   checkpoint_minutes: { type: 'number', default: () => 10, check: positiveNumber, help: 'minutes of training between resumable checkpoints, besides those at save_frequency epochs' },
   precision: { type: 'string', default: () => 'fp32', check: oneOf('fp32', 'bf16'), help: 'bf16: convolutions in bfloat16 (about 2x faster on CPUs with AMX), norms, losses and Adam in float32' },
   preprocess: { type: 'string', default: () => 'resize_and_crop', check: oneOf('resize_and_crop', 'pad_and_crop'), help: 'resize_and_crop: crops of the image resized to load_scale times its size (the reference); pad_and_crop: the same shifts at its own size, mirrored border' },
+  netG: { type: 'string', default: () => 'resnet_9blocks', check: oneOf('resnet_9blocks', 'resnet_6blocks', 'unet_256', 'unet_128'), help: "the reference's generator (U-Net sizes need multiples of 128 or 256 px)" },
+  netD: { type: 'string', default: () => 'basic', check: oneOf('basic', 'n_layers', 'pixel'), help: 'basic: 70x70 PatchGAN; n_layers: n_layers_D convs; pixel: 1x1 PatchGAN' },
+  n_layers_D: { type: 'integer', default: () => 3, check: positiveInteger, help: 'conv layers of netD n_layers' },
+  norm: { type: 'string', default: () => 'instance', check: oneOf('instance', 'batch', 'none'), help: 'normalisation in both networks' },
+  no_dropout: { type: 'boolean', default: () => true, help: "no dropout in the generators (the reference's CycleGAN default); false adds Dropout(0.5)" },
+  init_type: { type: 'string', default: () => 'normal', check: oneOf('normal', 'xavier', 'kaiming', 'orthogonal'), help: 'weight initialisation' },
+  init_gain: { type: 'number', default: () => 0.02, check: positiveNumber, help: 'scale of normal, xavier and orthogonal init' },
+  gan_mode: { type: 'string', default: () => 'lsgan', check: oneOf('lsgan', 'vanilla', 'wgangp'), help: 'GAN objective: least squares, cross-entropy, or Wasserstein (no gradient penalty, as the reference CycleGAN)' },
+  init_from: { type: 'string', default: () => '', help: "start from the reference's weights: its checkpoints folder (latest_net_G_A.pth, ...) or one generator .pth" },
+  dataroot: { type: 'string', default: () => '', help: "the reference's dataset layout: trainA/ -> trainB/, testA/ also translated into Data/" },
 });
 
 export const PARAMETER_NAMES = Object.keys(PARAMETERS) as (keyof Parameters)[];

@@ -136,7 +136,7 @@ async function scanFolder(path: string): Promise<InputListing> {
   if (top.images.length > 0) {
     if (top.folders.length > 0) {
       warnings.push(
-        `Folder ${path} holds both images and subfolders; using the ${top.images.length} images directly inside it as one set ` +
+        `Folder ${path} holds both images and subfolders; using the ${top.images.length} image${top.images.length === 1 ? "" : "s"} directly inside it as one set ` +
           `and ignoring the subfolders ${top.folders.join(', ')}. To use the subfolders as classes, move the loose images into them`,
       );
     }

@@ -24,9 +24,10 @@ export interface ValidateInputResult {
 
 export async function validate(o: ValidateInputOptions): Promise<ValidateInputResult> {
   const listing = await scanInput(o.input);
+  for (const message of listing.warnings) o.onEvent?.({ type: 'warning', message });
   const result = await validateFiles(listing.files);
   o.onEvent?.({ type: 'validation', domain: listing.path, total: listing.files.length, usable: result.usable.length, rejected: result.rejected.map((r) => ({ path: r.path, reason: r.reason })) });
-  const report = validationReportText({ input: { input: listing.path, result } });
+  const report = validationReportText({ input: { input: listing.path, result, warnings: listing.warnings } });
   if (o.out) writeFileAtomic(o.out, report);
   return { listing, result, report };
 }

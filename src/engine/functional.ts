@@ -1,7 +1,9 @@
 /** Multi-input and neural-network ops, in the style of torch.nn.functional. */
-import { native, type PadMode } from './native.js';
+import { native } from './native.js';
 import { convolutionPrecision, withConvolutionPrecision } from './precision.js';
 import { isSubpixelCase, subpixelTranspose } from './subpixel_transpose.js';
+
+export { cat, pad2d, stack } from './layout_ops.js';
 import { run, Tensor } from './tensor.js';
 import { castWeight } from './weight_cast_cache.js';
 
@@ -94,23 +96,9 @@ export function instanceNormReluPad(x: Tensor, o: { eps?: number; relu: boolean;
   return new Tensor(run('instance_norm_relu_pad', [x], () => native().instanceNormReluPad(x.handle, o.eps ?? 1e-5, o.relu, o.pad)));
 }
 
-/** Pads the last two dimensions: `pads` is [left, right, top, bottom] or one number for all four. */
-export function pad2d(x: Tensor, pads: number | [number, number, number, number], mode: PadMode = 'constant', value = 0): Tensor {
-  const p = typeof pads === 'number' ? [pads, pads, pads, pads] : [...pads];
-  return new Tensor(run(`${mode}_pad2d`, [x, p], () => native().pad(x.handle, p, mode, value)));
-}
-
 /** Resizes the last two dimensions to [h, w]. */
 export function resize2d(x: Tensor, size: [number, number], mode: 'bilinear' | 'nearest' = 'bilinear'): Tensor {
   return new Tensor(run('upsample', [x, size], () => native().upsample(x.handle, [...size], mode)));
-}
-
-export function cat(xs: Tensor[], dim = 0): Tensor {
-  return new Tensor(run('cat', [xs], () => native().cat(xs.map((x) => x.handle), dim)));
-}
-
-export function stack(xs: Tensor[], dim = 0): Tensor {
-  return new Tensor(run('stack', [xs], () => native().stack(xs.map((x) => x.handle), dim)));
 }
 
 /** Mean squared error; `target` may be a number (the LSGAN real/fake label). */

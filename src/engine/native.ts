@@ -89,6 +89,35 @@ export interface NativeAddon {
   buildInfo(): { torchVersion: string; cuda: boolean; mkldnn: boolean; parallel: string };
   allocatorStats(): AllocatorStats;
   emptyCache(): void;
+  // data-parallel collectives (native/distributed.cc); each talks to the peers off the JS thread
+  distCreate(options: DistCreateOptions): Promise<{ group: NativeProcessGroup; port: number }>;
+  distAllreduceMean(group: NativeProcessGroup, params: T[], weight: number): Promise<number>;
+  distAllreduceSum(group: NativeProcessGroup, tensors: T[]): Promise<void>;
+  distBroadcast(group: NativeProcessGroup, tensors: T[], root: number): Promise<void>;
+  distBarrier(group: NativeProcessGroup): Promise<void>;
+  distStoreSet(group: NativeProcessGroup, key: string, value: string): Promise<void>;
+  distStoreGet(group: NativeProcessGroup, key: string, timeoutMs: number): Promise<string | null>;
+  distDestroy(group: NativeProcessGroup): void;
+  distBackends(): string[];
+}
+
+/** An opaque handle on a c10d store and process group. */
+export interface NativeProcessGroup {
+  readonly __nativeProcessGroup: never;
+}
+
+export interface DistCreateOptions {
+  backend: 'gloo' | 'nccl';
+  rank: number;
+  worldSize: number;
+  /** The master's address: rank 0 listens there, the others connect to it. */
+  host: string;
+  /** The master's port; 0 on the master picks a free one. */
+  port: number;
+  isServer: boolean;
+  timeoutMs: number;
+  /** A network interface for Gloo's connections (as GLOO_SOCKET_IFNAME); empty for the default. */
+  interface?: string;
 }
 
 /** Bytes held by the addon's caching CPU allocator. */

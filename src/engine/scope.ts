@@ -56,6 +56,30 @@ export function tidy<R>(fn: () => R): R {
   return result;
 }
 
+/**
+ * tidy for a function that awaits (a step that waits for a collective between its phases). The scope
+ * stays open across the awaits, so a tensor that other code creates outside any tidy while this one
+ * waits also lands in it: keep concurrent tensor work out of the awaits (the trainer runs nothing else).
+ */
+export async function tidyAsync<R>(fn: () => Promise<R>): Promise<R> {
+  const scope = new Set<Disposable>();
+  scopes.push(scope);
+  let result: R;
+  try {
+    result = await fn();
+  } finally {
+    // Sync tidies run meanwhile have closed theirs, so this scope is on top again; search anyway.
+    scopes.splice(scopes.lastIndexOf(scope), 1);
+  }
+  const returned = new Set<Disposable>();
+  collect(result, returned);
+  for (const t of scope) {
+    if (returned.has(t)) scopes[scopes.length - 1]?.add(t);
+    else t.dispose();
+  }
+  return result;
+}
+
 /** Disposes tensors found in `value` (a tensor, or arrays, maps and objects holding them). */
 export function dispose(value: unknown): void {
   const found = new Set<Disposable>();

@@ -5,7 +5,7 @@
  * for columns. Same arithmetic and FLOPs, but made of conv2d calls, which oneDNN runs 3x faster than
  * libtorch 1.13's CPU conv_transpose2d (im2col + BLAS) in float32.
  */
-import { pad2d, stack } from './functional.js';
+import { pad2d, stack } from './layout_ops.js';
 import type { Tensor } from './tensor.js';
 
 export function isSubpixelCase(weight: Tensor, o: { stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; groups?: number; dilation?: number | number[] }): boolean {

@@ -4,14 +4,17 @@
  */
 import { ConfigError } from '../errors.js';
 import { loadGenerator } from '../io/checkpoint.js';
+import { writePth } from '../io/pth_write.js';
+import { toStoredMap } from '../io/tensor_store.js';
 import { detectFormatOfBytes, readModelFile } from '../predict/model_runners/model_format.js';
 import { exportGenerator, type ExportFormat } from './index.js';
 import { modelMetadata, type ModelMetadata } from './model_metadata.js';
 
 export interface ExportModelOptions {
-  /** A checkpoint written by train: OUT/checkpoints/latest.safetensors or OUT/model/CycleGan_epoch_N.safetensors. */
+  /** A checkpoint written by train (OUT/checkpoints/latest.safetensors, OUT/model/CycleGan_epoch_N.safetensors) or a reference generator .pth. */
   checkpoint: string;
-  format: ExportFormat;
+  /** pth: the generator's state_dict (reference names, zip format), which the PyTorch reference loads. */
+  format: ExportFormat | 'pth';
   /** AtoB exports G_A (X->Y, the default), BtoA exports G_B (Y->X; needs the full checkpoint). */
   direction?: 'AtoB' | 'BtoA';
   /** Default: the checkpoint's name with the format as extension (_BtoA added for BtoA). */
@@ -27,11 +30,14 @@ export async function exportModel(o: ExportModelOptions): Promise<{ out: string;
       `${o.checkpoint} is ${kind === 'onnx' ? 'an ONNX model' : 'a frozen TensorFlow graph'}; export needs a checkpoint written by train (OUT/checkpoints/latest.safetensors, or OUT/model/CycleGan_epoch_N.safetensors for AtoB).`,
     );
   }
-  const out = o.out ?? o.checkpoint.replace(/\.safetensors$/i, '') + (direction === 'BtoA' ? '_BtoA' : '') + `.${o.format}`;
+  const out = o.out ?? o.checkpoint.replace(/\.(safetensors|pth)$/i, '') + (direction === 'BtoA' ? '_BtoA' : '') + `.${o.format}`;
+  if (out === o.checkpoint) throw new ConfigError(`--out ${out} would overwrite the model it is exported from; give another --out`);
   const { net, meta } = loadGenerator(o.checkpoint, direction, bytes);
   const metadata = modelMetadata({ direction, channels: meta.generator.channels as 1 | 3, image_height: meta.image_height, image_width: meta.image_width, epoch: meta.epoch });
   try {
-    exportGenerator(net, o.format, out, metadata);
+    // pth: as the reference's save_networks writes net_G_A.pth, without our metadata.
+    if (o.format === 'pth') writePth(out, toStoredMap(net.namedState()));
+    else exportGenerator(net, o.format, out, metadata);
   } finally {
     net.dispose();
   }

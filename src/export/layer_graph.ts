@@ -1,11 +1,13 @@
 /**
  * Lowers a module tree to a small, framework-neutral list of layers with their weights on the host.
  * The ONNX and TensorFlow writers both read this list, so each only knows how to spell a layer in its
- * format, and neither needs to know how our modules are nested. Names are the modules' state_dict
+ * format, and neither needs to know how our modules are nested: leaf layers are known by their engine
+ * class, and composite modules say how they combine their children (Module.structure(): in sequence,
+ * x + body(x), or cat([x, body(x)])), so a new network exports without a case here. The graph is
+ * the eval-mode one: BatchNorm becomes a per-channel scale and shift, Dropout and Identity vanish. Names are the modules' state_dict
  * paths ("model.10.conv_block.1"), so exported weights can be traced back to checkpoint entries.
  */
-import { Conv2d, ConvTranspose2d, InstanceNorm2d, LeakyReLU, ReflectionPad2d, ReLU, Sequential, Tanh, ZeroPad2d, type Module } from '../engine/index.js';
-import { ResnetBlock, ResnetGenerator } from '../model/resnet_generator.js';
+import { BatchNorm2d, Conv2d, ConvTranspose2d, Dropout, Identity, InstanceNorm2d, LeakyReLU, ReflectionPad2d, ReLU, Tanh, ZeroPad2d, type Module } from '../engine/index.js';
 import { ExportError } from '../errors.js';
 
 export interface ConvLayer {
@@ -68,7 +70,22 @@ export interface ResidualLayer {
   body: Layer[];
 }
 
-export type Layer = ConvLayer | ConvTransposeLayer | InstanceNormLayer | PadLayer | ActivationLayer | LeakyReluLayer | ResidualLayer;
+/** `cat([x, body(x)], channels)`: a U-Net level's skip connection. */
+export interface ConcatSkipLayer {
+  kind: 'concatSkip';
+  name: string;
+  body: Layer[];
+}
+
+/** `x * scale + shift` per channel: BatchNorm2d in eval mode, folded. */
+export interface ChannelAffineLayer {
+  kind: 'channelAffine';
+  name: string;
+  scale: Float32Array;
+  shift: Float32Array;
+}
+
+export type Layer = ConvLayer | ConvTransposeLayer | InstanceNormLayer | PadLayer | ActivationLayer | LeakyReluLayer | ResidualLayer | ConcatSkipLayer | ChannelAffineLayer;
 
 export interface LayerGraph {
   /** The class of the root module, used as the graph's name. */
@@ -78,7 +95,7 @@ export interface LayerGraph {
   layers: Layer[];
 }
 
-const SUPPORTED = 'ResnetGenerator, ResnetBlock, Sequential, Conv2d, ConvTranspose2d, InstanceNorm2d, ReflectionPad2d, ZeroPad2d, ReLU, LeakyReLU and Tanh';
+const SUPPORTED = 'modules that describe their structure() (Sequential, the generators and their blocks), Conv2d, ConvTranspose2d, InstanceNorm2d, BatchNorm2d, ReflectionPad2d, ZeroPad2d, ReLU, LeakyReLU, Tanh, Dropout and Identity';
 
 function squareKernel(name: string, shape: number[]): [number, number, number, number] {
   const [a, b, kh, kw] = shape;
@@ -89,9 +106,21 @@ function squareKernel(name: string, shape: number[]): [number, number, number, n
 /** One module and its descendants, in forward order. */
 function lower(module: Module, name: string): Layer[] {
   const at = (child: string): string => (name ? `${name}.${child}` : child);
-  if (module instanceof ResnetGenerator) return lower(module.model, at('model'));
-  if (module instanceof ResnetBlock) return [{ kind: 'residual', name, body: lower(module.convBlock, at('conv_block')) }];
-  if (module instanceof Sequential) return module.children().flatMap(([child, m]) => lower(m, at(child)));
+  const structure = module.structure();
+  if (structure) {
+    const all = (parts: [string, Module][]) => parts.flatMap(([child, m]) => lower(m, child ? at(child) : name));
+    if (structure.kind === 'sequence') return all(structure.parts);
+    return [{ kind: structure.kind, name, body: all(structure.body) }];
+  }
+  if (module instanceof Dropout || module instanceof Identity) return [];
+  if (module instanceof BatchNorm2d) {
+    const mean = module.runningMean.toFloat32();
+    const variance = module.runningVar.toFloat32();
+    const weight = module.weight.toFloat32();
+    const bias = module.bias.toFloat32();
+    const scale = weight.map((w, c) => w / Math.sqrt(variance[c] + module.eps));
+    return [{ kind: 'channelAffine', name, scale, shift: bias.map((b, c) => b - mean[c] * scale[c]) }];
+  }
   if (module instanceof Conv2d) {
     const o = module.options;
     return [
@@ -140,15 +169,15 @@ function lower(module: Module, name: string): Layer[] {
   if (module instanceof LeakyReLU) return [{ kind: 'leakyRelu', name, slope: module.negativeSlope }];
   throw new ExportError(
     `cannot export ${name ? `layer '${name}'` : 'the root module'} (${module.constructor.name}): it has no ONNX or TensorFlow translation. ` +
-      `Supported layers: ${SUPPORTED}; add a case to src/export/layer_graph.ts and both writers to export it.`,
+      `Supported layers: ${SUPPORTED}; give a composite module a structure(), or add a leaf case to src/export/layer_graph.ts and both writers.`,
   );
 }
 
 function weighted(layers: readonly Layer[]): (ConvLayer | ConvTransposeLayer)[] {
-  return layers.flatMap((l) => (l.kind === 'residual' ? weighted(l.body) : l.kind === 'conv' || l.kind === 'convTranspose' ? [l] : []));
+  return layers.flatMap((l) => (l.kind === 'residual' || l.kind === 'concatSkip' ? weighted(l.body) : l.kind === 'conv' || l.kind === 'convTranspose' ? [l] : []));
 }
 
-/** Walks `root` (a ResnetGenerator or any tree of the supported layers) into a LayerGraph. */
+/** Walks `root` (a generator, or any tree of the supported layers) into a LayerGraph. */
 export function lowerModule(root: Module): LayerGraph {
   const layers = lower(root, '');
   const convs = weighted(layers);

@@ -1,7 +1,8 @@
 /**
  * Writes a generator as an ONNX model (opset 13, IR version 7): NCHW float32, input "input"
  * [N, C, H, W] and output "output" with symbolic N, H and W, weights as float32 initializers named
- * after the checkpoint entries ("model.1.weight"). Every op is in the default domain, so any ONNX
+ * after the checkpoint entries ("model.1.weight"); a BatchNorm's folded scale and shift are named
+ * after the layer. Every op is in the default domain, so any ONNX
  * runtime runs it.
  */
 import type { Module } from '../engine/index.js';
@@ -98,6 +99,15 @@ function emit(g: OnnxGraph, layer: Layer, x: string): string {
     case 'residual': {
       const y = layer.body.reduce((h, l) => emit(g, l, h), x);
       return g.node('Add', `${layer.name}.add`, [x, y]);
+    }
+    case 'concatSkip': {
+      const y = layer.body.reduce((h, l) => emit(g, l, h), x);
+      return g.node('Concat', `${layer.name}.concat`, [x, y], [{ name: 'axis', type: ATTR.INT, i: 1 }]);
+    }
+    case 'channelAffine': {
+      const c = layer.scale.length;
+      const scaled = g.node('Mul', `${layer.name}.scaled`, [x, g.floats(`${layer.name}.scale`, [1, c, 1, 1], layer.scale)]);
+      return g.node('Add', layer.name, [scaled, g.floats(`${layer.name}.shift`, [1, c, 1, 1], layer.shift)]);
     }
   }
 }

@@ -141,6 +141,15 @@ function emit(g: TfGraphBuilder, l: Layer, x: string): string {
       const y = l.body.reduce((h, layer) => emit(g, layer, h), x);
       return g.op('Add', `${l.name}/add`, [x, y], { T });
     }
+    case 'concatSkip': {
+      const y = l.body.reduce((h, layer) => emit(g, layer, h), x);
+      const axis = g.int32s(`${l.name}/concat_axis`, [], [3]); // channels, in NHWC
+      return g.op('ConcatV2', `${l.name}/concat`, [x, y, axis], { T, N: { i: 2 }, Tidx: { type: DT_INT32 } });
+    }
+    case 'channelAffine': {
+      const scaled = g.op('Mul', `${l.name}/scaled`, [x, g.floats(`${l.name}/scale`, [l.scale.length], l.scale)], { T });
+      return biasAdd(g, l.name, scaled, l.shift);
+    }
   }
 }
 

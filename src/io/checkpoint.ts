@@ -4,11 +4,14 @@
  * (one generator plus what is needed to rebuild it) for predicting and exporting.
  */
 import { CheckpointError } from '../errors.js';
-import { tidy, type Tensor } from '../engine/index.js';
+import { tidy, type Module, type Tensor } from '../engine/index.js';
 import type { Parameters } from '../config/parameters.js';
-import { CycleGan, modelNames } from '../model/cyclegan.js';
-import { ResnetGenerator, type GeneratorConfig } from '../model/resnet_generator.js';
-import { decodeSafetensors, readSafetensors, writeSafetensors, type SafetensorsFile, type StoredTensor } from './safetensors.js';
+import type { CycleGan } from '../model/cyclegan.js';
+import { generatorSpecOf } from '../model/model_options.js';
+import { defineG, type GeneratorSpec } from '../model/networks.js';
+import { inferGenerator } from './infer_architecture.js';
+import { decodePth, pthFormatOf } from './pth_read.js';
+import { decodeSafetensors, readSafetensors, readWeightsFile, writeSafetensors, type SafetensorsFile, type StoredTensor } from './safetensors.js';
 import { fromStored, toStored } from './tensor_store.js';
 import { availableMemoryBytes, gibibytes, translationMemoryBytes } from '../model/memory_estimate.js';
 
@@ -26,6 +29,9 @@ export interface TrainingProgress {
   /** State of the run's random generator (image pools). */
   rng: unknown;
   optimizerSteps: { G: number; D: number };
+  /** Data-parallel runs: the number of ranks, and each rank's pool generator (index 0 is `rng`); their pools are saved as pool.rank<r>.fake_A.<i>. */
+  worldSize?: number;
+  rankRng?: unknown[];
 }
 
 export interface CheckpointMeta {
@@ -34,25 +40,13 @@ export interface CheckpointMeta {
   progress: TrainingProgress;
 }
 
-function optimizerEntries(model: CycleGan): [string, Tensor][] {
-  const out: [string, Tensor][] = [];
-  const names = model.namedParameters().map(([n]) => n);
-  const g = model.optimizerG.stateDict();
-  const d = model.optimizerD.stateDict();
-  const gNames = names.filter((n) => n.startsWith('netG_'));
-  const dNames = names.filter((n) => n.startsWith('netD_'));
-  gNames.forEach((n, i) => out.push([`optimizer_G.exp_avg.${n}`, g.expAvg[i]], [`optimizer_G.exp_avg_sq.${n}`, g.expAvgSq[i]]));
-  dNames.forEach((n, i) => out.push([`optimizer_D.exp_avg.${n}`, d.expAvg[i]], [`optimizer_D.exp_avg_sq.${n}`, d.expAvgSq[i]]));
-  return out;
-}
-
-export function saveCheckpoint(path: string, model: CycleGan, parameters: Parameters, progress: TrainingProgress): void {
+/** `extra`: further tensors stored beside the model's (data-parallel ranks' pools). */
+export function saveCheckpoint(path: string, model: CycleGan, parameters: Parameters, progress: TrainingProgress, extra?: ReadonlyMap<string, Tensor>): void {
+  const state = model.stateDict();
   const tensors = new Map<string, StoredTensor>();
-  for (const [n, t] of model.namedParameters()) tensors.set(n, toStored(t));
-  for (const [n, t] of optimizerEntries(model)) tensors.set(n, toStored(t));
-  model.fakeAPool.images.forEach((t, i) => tensors.set(`pool.fake_A.${i}`, toStored(t)));
-  model.fakeBPool.images.forEach((t, i) => tensors.set(`pool.fake_B.${i}`, toStored(t)));
-  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, parameters, progress };
+  for (const [n, t] of extra ?? []) tensors.set(n, toStored(t));
+  for (const [n, t] of state.tensors) tensors.set(n, toStored(t));
+  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, parameters, progress: { ...progress, optimizerSteps: state.optimizerSteps } };
   writeSafetensors(path, tensors, { cyclegan: JSON.stringify(meta) });
 }
 
@@ -73,97 +67,90 @@ export function readCheckpoint(path: string): { file: SafetensorsFile; meta: Che
   return { file, meta: meta as unknown as CheckpointMeta };
 }
 
-function tensorsWithPrefix(file: SafetensorsFile, prefix: string, path: string): Map<string, Tensor> {
-  const out = new Map<string, Tensor>();
-  for (const [k, v] of file.tensors) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), fromStored(v));
-  if (out.size === 0) throw new CheckpointError(`${path} holds no tensors named ${prefix}*; it is incomplete.`);
-  return out;
-}
-
 /** Restores networks, optimizers and pools of a model built with the checkpoint's parameters. */
 export function restoreCheckpoint(model: CycleGan, file: SafetensorsFile, progress: TrainingProgress, path: string): void {
-  tidy(() => {
-    for (const name of modelNames) model.nets()[name].loadStateDict(tensorsWithPrefix(file, `${name}.`, path), `${path} (${name})`);
-    const names = model.namedParameters().map(([n]) => n);
-    const load = (which: 'G' | 'D', nets: string) => {
-      const own = names.filter((n) => n.startsWith(nets));
-      const moments = (kind: string) =>
-        own.map((n) => {
-          const s = file.tensors.get(`optimizer_${which}.${kind}.${n}`);
-          if (!s) throw new CheckpointError(`${path} lacks optimizer_${which}.${kind}.${n}; it is incomplete.`);
-          return fromStored(s);
-        });
-      const opt = which === 'G' ? model.optimizerG : model.optimizerD;
-      opt.loadStateDict({ step: progress.optimizerSteps[which], lr: opt.lr, expAvg: moments('exp_avg'), expAvgSq: moments('exp_avg_sq') });
-    };
-    load('G', 'netG_');
-    load('D', 'netD_');
-    for (const [pool, key] of [
-      [model.fakeAPool, 'fake_A'],
-      [model.fakeBPool, 'fake_B'],
-    ] as const) {
-      const images: StoredTensor[] = [];
-      for (let i = 0; file.tensors.has(`pool.${key}.${i}`); i++) images.push(file.tensors.get(`pool.${key}.${i}`)!);
-      pool.restore(images.map((s) => fromStored(s)));
-    }
-  });
+  tidy(() => model.loadStateDict({ tensors: new Map([...file.tensors].map(([n, s]) => [n, fromStored(s)])), optimizerSteps: progress.optimizerSteps }, path));
 }
 
 export interface GeneratorMeta {
   format: string;
   direction: 'AtoB' | 'BtoA';
-  generator: GeneratorConfig;
+  /** Older files hold {channels, ngf, nBlocks} only: a ResNet with instance norm and no dropout. */
+  generator: GeneratorSpec;
   image_height: number;
   image_width: number;
   epoch: number;
 }
 
-export function saveGenerator(path: string, net: ResnetGenerator, meta: Omit<GeneratorMeta, 'format' | 'generator'>): void {
-  const tensors = new Map(net.namedParameters().map(([n, t]) => [n, toStored(t)]));
-  const full: GeneratorMeta = { format: GENERATOR_FORMAT, generator: net.config, ...meta };
+export function saveGenerator(path: string, net: Module, spec: GeneratorSpec, meta: Omit<GeneratorMeta, 'format' | 'generator'>): void {
+  const tensors = new Map(net.namedState().map(([n, t]) => [n, toStored(t)]));
+  const full: GeneratorMeta = { format: GENERATOR_FORMAT, generator: spec, ...meta };
   writeSafetensors(path, tensors, { cyclegan: JSON.stringify(full) });
 }
 
+/** Builds the generator of `spec` and loads `tensors` into it; the caller owns the network. */
+function buildLoaded(spec: GeneratorSpec, tensors: ReadonlyMap<string, StoredTensor>, source: string): Module {
+  const net = defineG(spec);
+  try {
+    tidy(() => net.loadStateDict(new Map([...tensors].map(([k, v]) => [k, fromStored(v)])), source));
+  } catch (error) {
+    net.dispose();
+    throw error;
+  }
+  return net.eval();
+}
+
 /**
- * Loads a generator from a generator file or from a full checkpoint (either direction).
+ * A reference generator (a `.pth` state_dict, or safetensors with the reference's names and no cyclegan
+ * metadata): its architecture from its names and shapes, what they leave open from `flags`.
+ */
+function loadForeignGenerator(tensors: ReadonlyMap<string, StoredTensor>, source: string, flags: Partial<Parameters>, direction: 'AtoB' | 'BtoA'): { net: Module; meta: GeneratorMeta } {
+  const fallback = flags.image_channel && flags.ngf && flags.n_blocks ? generatorSpecOf(flags as Parameters) : {};
+  const { spec, tensors: own } = inferGenerator(tensors, source, fallback);
+  const net = buildLoaded(spec, own, source);
+  return { net, meta: { format: GENERATOR_FORMAT, direction, generator: spec, image_height: flags.image_height ?? 256, image_width: flags.image_width ?? 256, epoch: 0 } };
+}
+
+/**
+ * Loads a generator from a generator file or a full checkpoint (either direction), or from a reference
+ * `.pth` / reference-named safetensors file (then `flags` fill in what the file does not say).
  * The caller owns (and disposes) the returned network. `bytes`: the file's content when the caller has
  * already read it (`path` then only names it in errors).
  */
-export function loadGenerator(path: string, direction: 'AtoB' | 'BtoA' = 'AtoB', bytes?: Uint8Array): { net: ResnetGenerator; meta: GeneratorMeta } {
-  const file = bytes ? decodeSafetensors(bytes, path) : readSafetensors(path);
+export function loadGenerator(path: string, direction: 'AtoB' | 'BtoA' = 'AtoB', bytes?: Uint8Array, flags: Partial<Parameters> = {}): { net: Module; meta: GeneratorMeta } {
+  const data = bytes ?? readWeightsFile(path);
+  if (pthFormatOf(data)) return loadForeignGenerator(decodePth(data, path), path, flags, direction);
+  const file = decodeSafetensors(data, path);
+  if (!file.metadata.cyclegan) return loadForeignGenerator(file.tensors, path, flags, direction);
   const meta = metaOf(file, path);
-  let config: GeneratorConfig;
+  let spec: GeneratorSpec;
   let prefix: string;
   let info: GeneratorMeta;
   if (meta.format === GENERATOR_FORMAT) {
     info = meta as unknown as GeneratorMeta;
     if (info.direction !== direction) throw new CheckpointError(`${path} holds the ${info.direction} generator only; export ${direction} from the full checkpoint (checkpoints/latest.safetensors).`);
-    config = info.generator;
+    spec = info.generator;
     prefix = '';
   } else if (meta.format === CHECKPOINT_FORMAT) {
     const p = (meta as unknown as CheckpointMeta).parameters;
-    config = { channels: p.image_channel, ngf: p.ngf, nBlocks: p.n_blocks };
+    spec = generatorSpecOf(p);
     prefix = direction === 'AtoB' ? 'netG_A.' : 'netG_B.';
-    info = { format: GENERATOR_FORMAT, direction, generator: config, image_height: p.image_height, image_width: p.image_width, epoch: (meta as unknown as CheckpointMeta).progress.epoch };
+    info = { format: GENERATOR_FORMAT, direction, generator: spec, image_height: p.image_height, image_width: p.image_width, epoch: (meta as unknown as CheckpointMeta).progress.epoch };
   } else {
     throw new CheckpointError(`${path} has unknown format '${meta.format}'; expected ${GENERATOR_FORMAT} or ${CHECKPOINT_FORMAT}.`);
   }
-  assertGeneratorFits(config, info, path);
-  const net = new ResnetGenerator(config);
-  try {
-    tidy(() => net.loadStateDict(tensorsWithPrefix(file, prefix, path), path));
-  } catch (error) {
-    net.dispose();
-    throw error;
-  }
-  return { net: net.eval(), meta: info };
+  assertGeneratorFits(spec, info, path);
+  const tensors = new Map<string, StoredTensor>();
+  for (const [k, v] of file.tensors) if (k.startsWith(prefix)) tensors.set(k.slice(prefix.length), v);
+  if (tensors.size === 0) throw new CheckpointError(`${path} holds no tensors named ${prefix}*; it is incomplete.`);
+  return { net: buildLoaded(spec, tensors, path), meta: info };
 }
 
 /**
  * The generator a file describes must be a sane shape that fits in memory, checked before allocating:
  * a file claiming ngf 1e9 died in std::bad_alloc without naming the file.
  */
-function assertGeneratorFits(config: GeneratorConfig, info: GeneratorMeta, path: string, available = availableMemoryBytes()): void {
+function assertGeneratorFits(config: GeneratorSpec, info: GeneratorMeta, path: string, available = availableMemoryBytes()): void {
   const { channels, ngf, nBlocks } = config;
   if ((channels !== 1 && channels !== 3) || !Number.isSafeInteger(ngf) || ngf < 1 || !Number.isSafeInteger(nBlocks) || nBlocks < 0) {
     throw new CheckpointError(`${path}: its metadata describes an impossible generator (channels ${channels}, ngf ${ngf}, ${nBlocks} blocks); the file is damaged or was not written by cyclegan`);

@@ -8,7 +8,8 @@ export interface ManifestEntry {
   id: string;
   /** Absolute path of the generated image. */
   source: string;
-  usage: 'train';
+  /** 'test' for images of a reference dataset's testA/. */
+  usage: 'train' | 'test';
   annotation?: { name: string; type: 'modelarts/image_classification' }[];
   /** The input image it was translated from. */
   original: string;
@@ -16,8 +17,8 @@ export interface ManifestEntry {
   producer?: { model: string; format: 'checkpoint' | 'onnx' | 'pb'; direction?: 'AtoB' | 'BtoA'; epoch?: number; tool: string };
 }
 
-export function manifestEntry(id: string, generated: string, original: string, className: string | null): ManifestEntry {
-  const entry: ManifestEntry = { id, source: generated, usage: 'train', original };
+export function manifestEntry(id: string, generated: string, original: string, className: string | null, usage: ManifestEntry['usage'] = 'train'): ManifestEntry {
+  const entry: ManifestEntry = { id, source: generated, usage, original };
   if (className !== null) entry.annotation = [{ name: className, type: 'modelarts/image_classification' }];
   return entry;
 }

@@ -84,11 +84,14 @@ export function decodeSafetensors(bytes: Uint8Array, source: string): Safetensor
 }
 
 export function readSafetensors(path: string): SafetensorsFile {
-  let bytes: Uint8Array;
+  return decodeSafetensors(readWeightsFile(path), path);
+}
+
+/** The bytes of a weights file, or a CheckpointError naming it. */
+export function readWeightsFile(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (error) {
     throw new CheckpointError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Check the path.`);
   }
-  return decodeSafetensors(bytes, path);
 }

@@ -11,11 +11,13 @@
  *
  * `lossNames` and `modelNames` drive logging and saving: add a loss here and it is logged everywhere.
  */
-import { Adam, l1Loss, noGrad, tidy, withConvolutionPrecision, withWeightCasts, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
-import { ganLoss } from './gan_loss.js';
+import { Adam, l1Loss, noGrad, tidy, tidyAsync, withConvolutionPrecision, withWeightCasts, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
+import { ganLoss, type GanMode } from './gan_loss.js';
 import { ImagePool } from './image_pool.js';
-import { PatchDiscriminator } from './patch_discriminator.js';
-import { ResnetGenerator } from './resnet_generator.js';
+import { cycleGanStateDict, loadCycleGanState, type CycleGanState } from './cyclegan_state.js';
+import type { InitType } from './init_weights.js';
+import { defineD, defineG, type GeneratorSpec, type NetD, type NetG } from './networks.js';
+import type { NormType } from './norm_layer.js';
 
 export const lossNames = ['D_A', 'G_A', 'cycle_A', 'idt_A', 'D_B', 'G_B', 'cycle_B', 'idt_B'] as const;
 export type LossName = (typeof lossNames)[number];
@@ -23,11 +25,26 @@ export type Losses = Record<LossName, number>;
 export const modelNames = ['netG_A', 'netG_B', 'netD_A', 'netD_B'] as const;
 export type ModelName = (typeof modelNames)[number];
 
+/**
+ * Called after a phase's backward and before its optimizer step, with that optimizer's parameters:
+ * data-parallel training averages their gradients across ranks here (src/train/distributed_context.ts).
+ */
+export type GradientHook = (phase: 'G' | 'D', params: readonly Tensor[]) => void | Promise<void>;
+
 export interface CycleGanOptions {
   channels: number;
   ngf: number;
   ndf: number;
   nBlocks: number;
+  /** The reference's model options; defaults resnet_9blocks, basic, 3, instance, no dropout, normal 0.02, lsgan. */
+  netG?: NetG;
+  netD?: NetD;
+  nLayersD?: number;
+  norm?: NormType;
+  dropout?: boolean;
+  initType?: InitType;
+  initGain?: number;
+  ganMode?: GanMode;
   gLearningRate: number;
   dLearningRate: number;
   /** Weight of the cycle losses (the reference's lambda_A = lambda_B); default 10. */
@@ -45,28 +62,35 @@ export interface CycleGanOptions {
 }
 
 export class CycleGan {
-  readonly netG_A: ResnetGenerator;
-  readonly netG_B: ResnetGenerator;
-  readonly netD_A: PatchDiscriminator;
-  readonly netD_B: PatchDiscriminator;
+  readonly netG_A: Module;
+  readonly netG_B: Module;
+  readonly netD_A: Module;
+  readonly netD_B: Module;
   readonly optimizerG: Adam;
   readonly optimizerD: Adam;
   readonly fakeAPool: ImagePool;
   readonly fakeBPool: ImagePool;
 
   constructor(readonly options: CycleGanOptions) {
-    const g = { channels: options.channels, ngf: options.ngf, nBlocks: options.nBlocks };
-    const d = { channels: options.channels, ndf: options.ndf, nLayers: 3 };
-    this.netG_A = new ResnetGenerator(g);
-    this.netG_B = new ResnetGenerator(g);
-    this.netD_A = new PatchDiscriminator(d);
-    this.netD_B = new PatchDiscriminator(d);
+    const g = this.generatorSpec();
+    const d = { netD: options.netD, channels: options.channels, ndf: options.ndf, nLayers: options.nLayersD, norm: options.norm };
+    const init = { type: options.initType ?? 'normal', gain: options.initGain ?? 0.02 };
+    this.netG_A = defineG(g, init);
+    this.netG_B = defineG(g, init);
+    this.netD_A = defineD(d, init);
+    this.netD_B = defineD(d, init);
     if (options.device && options.device !== 'cpu') for (const net of Object.values(this.nets())) net.to(options.device);
     const betas: [number, number] = [0.5, 0.999];
     this.optimizerG = new Adam([...this.netG_A.parameters(), ...this.netG_B.parameters()], { lr: options.gLearningRate, betas });
     this.optimizerD = new Adam([...this.netD_A.parameters(), ...this.netD_B.parameters()], { lr: options.dLearningRate, betas });
     this.fakeAPool = new ImagePool(options.poolSize, options.random);
     this.fakeBPool = new ImagePool(options.poolSize, options.random);
+  }
+
+  /** What rebuilds either generator (saved with generator files). */
+  generatorSpec(): GeneratorSpec {
+    const o = this.options;
+    return { netG: o.netG ?? 'resnet_9blocks', channels: o.channels, ngf: o.ngf, nBlocks: o.netG === 'resnet_6blocks' ? 6 : o.nBlocks, norm: o.norm ?? 'instance', dropout: o.dropout ?? false };
   }
 
   nets(): Record<ModelName, Module> {
@@ -78,36 +102,73 @@ export class CycleGan {
     return modelNames.flatMap((name) => this.nets()[name].namedParameters(`${name}.`));
   }
 
-  /** One optimize_parameters() of the reference: generators first, then both discriminators. */
-  trainStep(realA: Tensor, realB: Tensor): Losses {
-    return withConvolutionPrecision(this.options.precision ?? 'float32', () => this.#trainStep(realA, realB));
+  /** Every buffer (BatchNorm running statistics), named like namedParameters. */
+  namedBuffers(): [string, Tensor][] {
+    return modelNames.flatMap((name) => this.nets()[name].namedBuffers(`${name}.`));
   }
 
-  #trainStep(realA: Tensor, realB: Tensor): Losses {
-    return tidy(() => {
-      // Each phase (one optimizer's forward and backward) shares one low-precision copy of each weight.
-      const g = withWeightCasts(() => this.#generatorPhase(realA, realB));
-      this.optimizerG.step();
+  /** Networks, optimizer moments and image pools under flat names (cyclegan_state.ts); live tensors, not copies. */
+  stateDict(): CycleGanState {
+    return cycleGanStateDict(this);
+  }
 
-      // Discriminators, on real images and on fakes drawn from the history pools.
-      this.netD_A.setRequiresGrad(true);
-      this.netD_B.setRequiresGrad(true);
-      this.optimizerD.zeroGrad();
-      const lossDA = withWeightCasts(() => this.#discriminatorLoss(this.netD_A, realB, this.fakeBPool.query(g.fakeB.detach())));
-      const lossDB = withWeightCasts(() => this.#discriminatorLoss(this.netD_B, realA, this.fakeAPool.query(g.fakeA.detach())));
-      this.optimizerD.step();
+  /** Restores a stateDict(); `source` names where it came from in errors. */
+  loadStateDict(state: CycleGanState, source = 'state dict'): void {
+    loadCycleGanState(this, state, source);
+  }
 
-      return {
-        D_A: lossDA,
-        G_A: g.lossGA.item(),
-        cycle_A: g.cycleA.item(),
-        idt_A: g.idtA ? g.idtA.item() : 0,
-        D_B: lossDB,
-        G_B: g.lossGB.item(),
-        cycle_B: g.cycleB.item(),
-        idt_B: g.idtB ? g.idtB.item() : 0,
-      };
+  /** One optimize_parameters() of the reference: generators first, then both discriminators. */
+  trainStep(realA: Tensor, realB: Tensor): Losses {
+    return withConvolutionPrecision(this.options.precision ?? 'float32', () =>
+      tidy(() => {
+        const phases = this.#trainStep(realA, realB);
+        let r = phases.next();
+        while (!r.done) r = phases.next();
+        return r.value;
+      }),
+    );
+  }
+
+  /** trainStep with `afterBackward` called between each phase's backward and its optimizer step (awaited when it returns a promise). */
+  async trainStepWithHook(realA: Tensor, realB: Tensor, afterBackward: GradientHook): Promise<Losses> {
+    const precision = this.options.precision ?? 'float32';
+    return tidyAsync(async () => {
+      const phases = this.#trainStep(realA, realB);
+      let r = withConvolutionPrecision(precision, () => phases.next());
+      while (!r.done) {
+        await afterBackward(r.value, (r.value === 'G' ? this.optimizerG : this.optimizerD).params);
+        r = withConvolutionPrecision(precision, () => phases.next());
+      }
+      return r.value;
     });
+  }
+
+  /** The step, pausing after each phase's backward (yielding the phase) so a caller can act on the gradients before the optimizer step. */
+  *#trainStep(realA: Tensor, realB: Tensor): Generator<'G' | 'D', Losses, void> {
+    // Each phase (one optimizer's forward and backward) shares one low-precision copy of each weight.
+    const g = withWeightCasts(() => this.#generatorPhase(realA, realB));
+    yield 'G';
+    this.optimizerG.step();
+
+    // Discriminators, on real images and on fakes drawn from the history pools.
+    this.netD_A.setRequiresGrad(true);
+    this.netD_B.setRequiresGrad(true);
+    this.optimizerD.zeroGrad();
+    const lossDA = withWeightCasts(() => this.#discriminatorLoss(this.netD_A, realB, this.fakeBPool.query(g.fakeB.detach())));
+    const lossDB = withWeightCasts(() => this.#discriminatorLoss(this.netD_B, realA, this.fakeAPool.query(g.fakeA.detach())));
+    yield 'D';
+    this.optimizerD.step();
+
+    return {
+      D_A: lossDA,
+      G_A: g.lossGA.item(),
+      cycle_A: g.cycleA.item(),
+      idt_A: g.idtA ? g.idtA.item() : 0,
+      D_B: lossDB,
+      G_B: g.lossGB.item(),
+      cycle_B: g.cycleB.item(),
+      idt_B: g.idtB ? g.idtB.item() : 0,
+    };
   }
 
   /** backward_G: translations, cycles and identities, G losses against frozen discriminators, and their gradients. */
@@ -125,8 +186,9 @@ export class CycleGan {
     const idtWeight = lambda * this.options.lambdaIdentity;
     const idtA = idtWeight > 0 ? l1Loss(this.netG_A.forward(realB), realB).mul(idtWeight) : null;
     const idtB = idtWeight > 0 ? l1Loss(this.netG_B.forward(realA), realA).mul(idtWeight) : null;
-    const lossGA = ganLoss(this.netD_A.forward(fakeB), true);
-    const lossGB = ganLoss(this.netD_B.forward(fakeA), true);
+    const mode = this.options.ganMode;
+    const lossGA = ganLoss(this.netD_A.forward(fakeB), true, mode);
+    const lossGB = ganLoss(this.netD_B.forward(fakeA), true, mode);
     const cycleA = l1Loss(recA, realA).mul(lambda);
     const cycleB = l1Loss(recB, realB).mul(lambda);
     let lossG = lossGA.add(lossGB).add(cycleA).add(cycleB);
@@ -135,17 +197,25 @@ export class CycleGan {
     return { fakeA, fakeB, lossGA, lossGB, cycleA, cycleB, idtA, idtB };
   }
 
-  /** backward_D_basic: half the sum of the real and fake LSGAN losses; returns its value. */
-  #discriminatorLoss(net: PatchDiscriminator, real: Tensor, fake: Tensor): number {
-    const loss = ganLoss(net.forward(real), true).add(ganLoss(net.forward(fake), false)).mul(0.5);
+  /** backward_D_basic: half the sum of the real and fake GAN losses; returns its value. */
+  #discriminatorLoss(net: Module, real: Tensor, fake: Tensor): number {
+    const mode = this.options.ganMode;
+    const loss = ganLoss(net.forward(real), true, mode).add(ganLoss(net.forward(fake), false, mode)).mul(0.5);
     loss.backward();
     return loss.item();
   }
 
-  /** Translates a batch without gradients: AtoB with G_A (X -> Y), BtoA with G_B. */
+  /** Translates a batch without gradients, in eval mode: AtoB with G_A (X -> Y), BtoA with G_B. */
   translate(images: Tensor, direction: 'AtoB' | 'BtoA' = 'AtoB'): Tensor {
     const net = direction === 'AtoB' ? this.netG_A : this.netG_B;
-    return withConvolutionPrecision(this.options.precision ?? 'float32', () => noGrad(() => net.forward(images)));
+    // Eval mode: BatchNorm uses its running statistics and leaves them alone, Dropout is off.
+    const wasTraining = net.training;
+    net.eval();
+    try {
+      return withConvolutionPrecision(this.options.precision ?? 'float32', () => noGrad(() => net.forward(images)));
+    } finally {
+      net.train(wasTraining);
+    }
   }
 
   setLearningRates(g: number, d: number): void {

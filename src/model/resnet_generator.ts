@@ -1,11 +1,13 @@
 /**
  * The CycleGAN generator: a ResNet-style encoder / residual blocks / decoder, from Zhu et al., "Unpaired
  * Image-to-Image Translation using Cycle-Consistent Adversarial Networks" (ICCV 2017), following
- * ResnetGenerator in junyanz/pytorch-CycleGAN-and-pix2pix models/networks.py with its CycleGAN defaults:
- * instance norm (affine=False, so convs keep their bias), reflection padding, no dropout.
+ * ResnetGenerator in junyanz/pytorch-CycleGAN-and-pix2pix models/networks.py: reflection padding, the
+ * norm of `--norm` (instance by default: affine-free, so convs keep their bias), dropout in the
+ * residual blocks only with `--no_dropout false`.
  * Layer indices, and so parameter names ("model.10.conv_block.1.weight"), are the reference's.
  */
-import { Conv2d, ConvTranspose2d, InstanceNorm2d, Module, ReflectionPad2d, ReLU, Sequential, Tanh, type Tensor } from '../engine/index.js';
+import { Conv2d, ConvTranspose2d, Dropout, Module, ReflectionPad2d, ReLU, Sequential, Tanh, type Structure, type Tensor } from '../engine/index.js';
+import { convBias, normLayer, type NormType } from './norm_layer.js';
 
 export interface GeneratorConfig {
   /** Channels in and out: 3 for RGB, 1 for grayscale. */
@@ -14,17 +16,29 @@ export interface GeneratorConfig {
   ngf: number;
   /** Residual blocks; default 9 (the reference's resnet_9blocks). */
   nBlocks: number;
+  /** Default instance. */
+  norm?: NormType;
+  /** Dropout(0.5) in each residual block; default false (the reference's --no_dropout for CycleGAN). */
+  dropout?: boolean;
 }
 
-/** conv 3x3 -> norm -> relu -> conv 3x3 -> norm, added to the input. */
+/** conv 3x3 -> norm -> relu [-> dropout] -> conv 3x3 -> norm, added to the input. */
 export class ResnetBlock extends Module {
   readonly convBlock: Sequential;
-  constructor(readonly dim: number) {
+  constructor(
+    readonly dim: number,
+    norm: NormType = 'instance',
+    dropout = false,
+  ) {
     super();
-    this.convBlock = this.registerModule(
-      'conv_block',
-      new Sequential(new ReflectionPad2d(1), new Conv2d(dim, dim, 3), new InstanceNorm2d(dim), new ReLU(), new ReflectionPad2d(1), new Conv2d(dim, dim, 3), new InstanceNorm2d(dim)),
-    );
+    const bias = convBias(norm);
+    const layers: Module[] = [new ReflectionPad2d(1), new Conv2d(dim, dim, 3, { bias }), normLayer(norm, dim), new ReLU()];
+    if (dropout) layers.push(new Dropout(0.5));
+    layers.push(new ReflectionPad2d(1), new Conv2d(dim, dim, 3, { bias }), normLayer(norm, dim));
+    this.convBlock = this.registerModule('conv_block', new Sequential(...layers));
+  }
+  override structure(): Structure {
+    return { kind: 'residual', body: [['conv_block', this.convBlock]] };
   }
   forward(x: Tensor): Tensor {
     const residual = this.convBlock.forward(x);
@@ -39,20 +53,25 @@ export class ResnetGenerator extends Module {
   constructor(readonly config: GeneratorConfig) {
     super();
     const { channels, ngf, nBlocks } = config;
-    const layers: Module[] = [new ReflectionPad2d(3), new Conv2d(channels, ngf, 7), new InstanceNorm2d(ngf), new ReLU()];
+    const norm = config.norm ?? 'instance';
+    const bias = convBias(norm);
+    const layers: Module[] = [new ReflectionPad2d(3), new Conv2d(channels, ngf, 7, { bias }), normLayer(norm, ngf), new ReLU()];
     const downsamplings = 2;
     for (let i = 0; i < downsamplings; i++) {
       const mult = 2 ** i;
-      layers.push(new Conv2d(ngf * mult, ngf * mult * 2, 3, { stride: 2, padding: 1 }), new InstanceNorm2d(ngf * mult * 2), new ReLU());
+      layers.push(new Conv2d(ngf * mult, ngf * mult * 2, 3, { stride: 2, padding: 1, bias }), normLayer(norm, ngf * mult * 2), new ReLU());
     }
     const mult = 2 ** downsamplings;
-    for (let i = 0; i < nBlocks; i++) layers.push(new ResnetBlock(ngf * mult));
+    for (let i = 0; i < nBlocks; i++) layers.push(new ResnetBlock(ngf * mult, norm, config.dropout ?? false));
     for (let i = 0; i < downsamplings; i++) {
       const m = 2 ** (downsamplings - i);
-      layers.push(new ConvTranspose2d(ngf * m, (ngf * m) / 2, 3, { stride: 2, padding: 1, outputPadding: 1 }), new InstanceNorm2d((ngf * m) / 2), new ReLU());
+      layers.push(new ConvTranspose2d(ngf * m, Math.floor((ngf * m) / 2), 3, { stride: 2, padding: 1, outputPadding: 1, bias }), normLayer(norm, Math.floor((ngf * m) / 2)), new ReLU());
     }
     layers.push(new ReflectionPad2d(3), new Conv2d(ngf, channels, 7), new Tanh());
     this.model = this.registerModule('model', new Sequential(...layers));
+  }
+  override structure(): Structure {
+    return { kind: 'sequence', parts: [['model', this.model]] };
   }
   /** Images in [-1, 1], [N, C, H, W] with H and W multiples of 4; output in (-1, 1), same shape. */
   forward(x: Tensor): Tensor {

@@ -21,11 +21,15 @@ export interface GenerateOptions {
   folder: RunFolder;
   /** Translate each image at its own size (rounded to a multiple of 4) instead of image_height x image_width. */
   keepSize?: boolean;
+  /** The manifest's usage of each file; default 'train' (a reference dataset's testA/ is 'test'). */
+  usageOf?: (file: ScannedFile) => 'train' | 'test';
   onEvent?: EventSink;
   /** What made the translations (model file, direction, tool), recorded on every manifest line. */
   producer?: ManifestEntry['producer'];
   /** Hears of each file skipped because it failed to load (after the warning event). */
   onSkip?: (path: string, reason: string) => void;
+  /** False: translate but write nothing (a data-parallel rank other than 0, which only computes its share). Default true. */
+  write?: boolean;
 }
 
 /** Numbers each file within its class, counting usable files only. */
@@ -73,15 +77,16 @@ export async function generateTranslations(o: GenerateOptions): Promise<Manifest
         const { file, n } = ok[i];
         const target = o.folder.dataFile(file.classIndex, n);
         const image = out.subarray(i * plane, (i + 1) * plane);
+        if (o.write === false) continue;
         if (o.keepSize) await writeResized(target, image, channels, size, original);
         else await writeImage(target, image, { channels, ...size });
-        entries.push({ ...manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className), ...(o.producer && { producer: o.producer }) });
+        entries.push({ ...manifestEntry(`CycleGan_${file.classIndex}_${n}`, target, file.path, file.className, o.usageOf?.(file)), ...(o.producer && { producer: o.producer }) });
       }
     }
     const done = Math.min(start + batchSize, o.files.length);
     const elapsed = (Date.now() - started) / 1000;
     o.onEvent?.({ type: 'generate', done, total: o.files.length, skipped, etaSeconds: (elapsed / done) * (o.files.length - done) });
   }
-  writeManifest(o.folder.manifest, entries);
+  if (o.write !== false) writeManifest(o.folder.manifest, entries);
   return entries;
 }

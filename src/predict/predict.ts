@@ -73,7 +73,7 @@ export async function loadModel(path: string, p: Readonly<Parameters>, direction
   }
   setNumThreads(p.threads);
   checkDevice(p.device);
-  const { net, meta } = loadGenerator(path, direction ?? 'AtoB', bytes);
+  const { net, meta } = loadGenerator(path, direction ?? 'AtoB', bytes, p);
   return {
     translator: engineTranslator(net.to(p.device), p.device, true, convolutionPrecisionOf(p)),
     trainedSize: { height: meta.image_height, width: meta.image_width, channels: meta.generator.channels },

@@ -3,8 +3,7 @@
  * shape. Training's generator, an exported .onnx and a frozen .pb all sit behind this one interface,
  * so generation, samples and predict share one code path.
  */
-import { noGrad, tensor, tidy, withConvolutionPrecision, type ConvolutionPrecision } from '../engine/index.js';
-import type { ResnetGenerator } from '../model/resnet_generator.js';
+import { noGrad, tensor, tidy, withConvolutionPrecision, type ConvolutionPrecision, type Module } from '../engine/index.js';
 
 export interface Translator {
   translate(batch: Float32Array, shape: [number, number, number, number]): Promise<Float32Array>;
@@ -12,10 +11,18 @@ export interface Translator {
 }
 
 /** Runs a generator of our engine; `device` is where the generator's weights live. */
-export function engineTranslator(net: ResnetGenerator, device = 'cpu', ownsNet = false, precision: ConvolutionPrecision = 'float32'): Translator {
+export function engineTranslator(net: Module, device = 'cpu', ownsNet = false, precision: ConvolutionPrecision = 'float32'): Translator {
   return {
     async translate(batch, shape) {
-      return withConvolutionPrecision(precision, () => tidy(() => noGrad(() => net.forward(tensor(batch, shape, { device })).toFloat32())));
+      // In eval mode: BatchNorm uses (and does not move) its running statistics, Dropout is off; a
+      // generator still training goes back to training mode afterwards.
+      const wasTraining = net.training;
+      net.eval();
+      try {
+        return withConvolutionPrecision(precision, () => tidy(() => noGrad(() => net.forward(tensor(batch, shape, { device })).toFloat32())));
+      } finally {
+        net.train(wasTraining);
+      }
     },
     dispose() {
       if (ownsNet) net.dispose();

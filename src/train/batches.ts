@@ -52,6 +52,12 @@ export interface BatchLoaderOptions {
   batchSize: number;
   /** Called for a file that failed to load; its pair is left out of the batch (the message is for a warning, `reason` for the report). */
   onSkip(message: string, path: string, reason: string): void;
+  /**
+   * Data-parallel training: this rank's share of each step. A step then covers batchSize * worldSize
+   * pairs of the epoch, and rank r loads pairs r * batchSize ... (r + 1) * batchSize - 1 of it, with the
+   * random crops and flips those items would get in one process with the whole batch. Default: one rank.
+   */
+  shard?: { rank: number; worldSize: number };
   /** Memory for decoded images kept between epochs (DecodedImageCache); default DEFAULT_DECODED_CACHE_BYTES, 0 decodes every time. */
   cacheBytes?: number;
 }
@@ -85,10 +91,12 @@ export class BatchLoader {
   /** One step's batch. */
   async load(epoch: number, pairs: EpochPairs, step: number): Promise<Batch> {
     const { batchSize, shape } = this.o;
-    const items = pairs.slice(step * batchSize, (step + 1) * batchSize);
+    const { rank, worldSize } = this.o.shard ?? { rank: 0, worldSize: 1 };
+    const first = step * batchSize * worldSize + rank * batchSize;
+    const items = pairs.slice(first, first + batchSize);
     // All images of the step load at once, so a step waits for the slowest decode rather than the sum: each draws from its
     // own Rng, so the order they finish in changes nothing. Failures are reported after all have settled, in item order.
-    const loaded = await Promise.all(items.flatMap(([fa, fb], k) => [this.loadItem(fa, streams.source, epoch, step, k), this.loadItem(fb, streams.target, epoch, step, k)]));
+    const loaded = await Promise.all(items.flatMap(([fa, fb], k) => [this.loadItem(fa, streams.source, epoch, step, rank * batchSize + k), this.loadItem(fb, streams.target, epoch, step, rank * batchSize + k)]));
     const ok: [Float32Array, Float32Array][] = [];
     for (let k = 0; k < items.length; k++) {
       const [x, y] = [loaded[2 * k]!, loaded[2 * k + 1]!];

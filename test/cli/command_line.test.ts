@@ -62,7 +62,7 @@ test('demo --help shows the page and does not run the demo', () => {
 test('a command refuses stray positional arguments, naming them', () => {
   const r = run(['train', '/a', '/b']);
   assert.equal(r.status, 2);
-  assert.equal(r.stderr.split('\n')[0], "cyclegan: Unexpected arguments '/a' '/b': cyclegan train takes no positional arguments. Usage: cyclegan train --source X --target Y --out OUT [--restart] [--config FILE] [parameters]");
+  assert.equal(r.stderr.split('\n')[0], "cyclegan: Unexpected arguments '/a' '/b': cyclegan train takes no positional arguments. Usage: cyclegan train --source X --target Y --out OUT [--restart] [--config FILE] [--ui [PORT]] [--nproc N] [--nnodes M] [--node_rank I] [--master_addr HOST] [--master_port PORT] [--dist_backend gloo|nccl] [--dist_timeout S] [parameters]");
   const v = run(['validate', fixtures.flat, fixtures.target]);
   assert.equal(v.status, 2);
   assert.match(v.stderr, new RegExp(`^cyclegan: Unexpected argument '${fixtures.target}': cyclegan validate takes DIR only`));

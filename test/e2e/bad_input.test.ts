@@ -69,7 +69,7 @@ test('the CLI rejects a bad parameter with its message and exit code 2', () => {
 test('the CLI names a missing required flag', () => {
   const r = spawnSync(process.execPath, [cli, 'train', '--source', fixtures.flat, '--out', tempDir()], { encoding: 'utf8' });
   assert.equal(r.status, 2);
-  assert.equal(r.stderr.trim(), 'cyclegan: Missing --target: the folder (or manifest) of target-domain images Y. Usage: cyclegan train --source X --target Y --out OUT [--config FILE] [parameters]');
+  assert.equal(r.stderr.trim(), "cyclegan: Missing --target: the folder (or manifest) of target-domain images Y, or --dataroot D with trainA/ and trainB/ (the PyTorch reference's layout). Usage: cyclegan train [--source X] [--target Y] --out OUT [--restart] [--config FILE] [parameters]");
 });
 
 test('cyclegan validate prints the report and fails when nothing is usable', () => {

@@ -12,7 +12,10 @@ import { loadImage } from '../../src/data/decode.js';
 import { CheckpointError } from '../../src/errors.js';
 import { detectModelFormat } from '../../src/predict/model_runners/index.js';
 import { orientedSize } from '../../src/predict/native_size.js';
-import { predict } from '../../src/predict/predict.js';
+import * as E from '../../src/engine/index.js';
+import { loadGenerator } from '../../src/io/checkpoint.js';
+import { loadModel, predict } from '../../src/predict/predict.js';
+import { assertClose, maxAbsDiff } from '../helpers/assert_close.js';
 import { train } from '../../src/train/trainer.js';
 import { fixtures, tinyParameters } from '../helpers/fixtures.js';
 import { repoRoot, tempDir } from '../helpers/reference.js';
@@ -85,14 +88,28 @@ describe('exported models', () => {
     for (const line of manifest) assert.deepEqual(await orientedSize(line.source), await orientedSize(line.original), line.original);
   });
 
-  test('cyclegan export writes the reverse generator from the full checkpoint', () => {
+  test('cyclegan export writes the reverse generator from the full checkpoint', async () => {
     const file = join(tempDir(), 'g_b.onnx');
     const r = spawnSync(process.execPath, [cli, 'export', join(out, 'checkpoints', 'latest.safetensors'), '--format', 'onnx', '--direction', 'BtoA', '--out', file], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(detectModelFormat(file), 'onnx');
+    // It is G_B (Y -> X): it translates like G_B of the checkpoint, and not like G_A.
+    const x = Float32Array.from({ length: 3 * 32 * 32 }, (_, i) => Math.sin(i * 0.37));
+    const shape: [number, number, number, number] = [1, 3, 32, 32];
+    const exported = await loadModel(file, resolveParameters({ threads: 1 }));
+    const ours = await exported.translator.translate(x, shape);
+    exported.translator.dispose();
+    const engine = (direction: 'AtoB' | 'BtoA') => {
+      const { net } = loadGenerator(join(out, 'checkpoints', 'latest.safetensors'), direction);
+      const y = E.tidy(() => E.noGrad(() => net.forward(E.tensor(x, shape)).toFloat32()));
+      net.dispose();
+      return y;
+    };
+    assertClose(ours, engine('BtoA'), 'exported BtoA against G_B', 1e-4, 1e-4);
+    assert.ok(maxAbsDiff(ours, engine('AtoB')) > 1e-3, 'the BtoA export translates like G_A');
     const bad = spawnSync(process.execPath, [cli, 'export', join(out, 'model', 'CycleGan_epoch_1.safetensors'), '--format', 'tflite'], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
-    assert.equal(bad.stderr.trim(), "cyclegan: Expected pb or onnx for --format but received 'tflite'");
+    assert.equal(bad.stderr.trim(), "cyclegan: Expected pb, onnx or pth for --format but received 'tflite'");
   });
 
   test('a truncated .pb fails with its name and nothing in OUT is overwritten', async () => {

@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { resolveParameters } from '../../src/config/resolve.js';
 import { createRenderer } from '../../src/cli/render.js';
 import { train } from '../../src/train/trainer.js';
+import { validate } from '../../src/data/validate_input.js';
 import { fixtures, tinyParameters } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/reference.js';
 import { writeImageFolder } from '../helpers/cli_run.js';
@@ -38,6 +39,17 @@ test('a folder with 2 loose images and an 8-image subfolder warns on the termina
   const report = JSON.parse(readFileSync(join(out, 'validation_report.json'), 'utf8'));
   assert.deepEqual(report.domains.source.warnings, [warning]);
   assert.deepEqual(report.domains.target.warnings, []);
+});
+
+test('cyclegan validate also shows the scan warning and writes it into its report', async () => {
+  const dir = join(tempDir(), 'mixed-validate');
+  await writeImageFolder(join(dir, 'more'), 3);
+  cpSync(join(dir, 'more', 'img_000.png'), join(dir, 'a.png'));
+  const { render, text } = textRenderer();
+  const { report } = await validate({ input: dir, onEvent: render });
+  const warning = `Folder ${dir} holds both images and subfolders; using the 1 image directly inside it as one set and ignoring the subfolders more. To use the subfolders as classes, move the loose images into them`;
+  assert.ok(text().includes(`warning: ${warning}\n`), text());
+  assert.deepEqual(JSON.parse(report).domains.input.warnings, [warning]);
 });
 
 test('with validation off, the report, the terminal and Data/ count the same images', async () => {

@@ -1,12 +1,16 @@
 // bfloat16 convolutions: float32 in and out, gradients flow back in float32, values within bfloat16's
 // precision of the float32 result (8 mantissa bits: about 1e-2 relative over a 3x3x16 sum). Transposed
 // and image-facing convolutions stay float32 (for quality; see functional.ts). The generator's transposed
-// convolutions run as four phase convolutions, which equal conv_transpose2d, forward and backward.
+// convolutions run as four phase convolutions, which equal PyTorch's conv_transpose2d, forward and backward.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.js';
 import { subpixelTranspose } from '../../src/engine/subpixel_transpose.js';
+import { join } from 'node:path';
+import { readSafetensors } from '../../src/io/safetensors.js';
+import { fromStored } from '../../src/io/tensor_store.js';
 import { assertClose, relativeError } from '../helpers/assert_close.js';
+import { runReference, tempDir } from '../helpers/reference.js';
 
 test('conv2d in bfloat16 matches float32 within bfloat16 precision, with gradients; transposed and image-facing convs stay float32', () => {
   E.tidy(() => {
@@ -41,26 +45,21 @@ test('conv2d in bfloat16 matches float32 within bfloat16 precision, with gradien
   });
 });
 
-test('the four-phase rewrite of conv_transpose2d (k3 s2 p1 op1) equals it in float32, gradients included', () => {
+test('the four-phase rewrite of conv_transpose2d (k3 s2 p1 op1) equals PyTorch\'s conv_transpose2d, gradients included', () => {
+  // E.convTranspose2d itself takes the rewrite on the CPU in float32, so the reference is PyTorch's.
+  const file = join(tempDir(), 'conv_transpose.safetensors');
+  runReference('conv_transpose_golden.py', [file]);
+  const golden = readSafetensors(file).tensors;
+  const get = (name: string) => golden.get(name)!;
   E.tidy(() => {
-    const make = () => {
-      const x = E.randn([2, 6, 5, 7], { seed: 11 });
-      const w = E.randn([6, 4, 3, 3], { seed: 12 });
-      const b = E.randn([4], { seed: 13 });
-      for (const t of [x, w, b]) t.requiresGrad = true;
-      return [x, w, b];
-    };
-    const [x1, w1, b1] = make();
-    const [x2, w2, b2] = make();
-    const ref = E.convTranspose2d(x1, w1, b1, { stride: 2, padding: 1, outputPadding: 1 });
-    const ours = subpixelTranspose(x2, w2, b2, (a, k) => E.conv2d(a, k));
-    assert.deepEqual(ours.shape, ref.shape);
-    assertClose(ours.toFloat32(), ref.toFloat32(), 'forward');
-    const up = E.randn(ref.shape, { seed: 14 });
-    ref.mul(up).sum().backward();
-    ours.mul(up).sum().backward();
-    for (const [a, b, name] of [[x1, x2, 'input'], [w1, w2, 'weight'], [b1, b2, 'bias']] as const) {
-      assertClose(b.grad!.toFloat32(), a.grad!.toFloat32(), `grad of ${name}`);
-    }
+    const [x, w, b] = ['x', 'w', 'b'].map((n) => fromStored(get(n)));
+    for (const t of [x, w, b]) t.requiresGrad = true;
+    const ours = subpixelTranspose(x, w, b, (a, k) => E.conv2d(a, k));
+    assert.deepEqual(ours.shape, get('out').shape);
+    assertClose(ours.toFloat32(), get('out').data as Float32Array, 'forward');
+    const viaEngine = E.convTranspose2d(x.detach(), w.detach(), b.detach(), { stride: 2, padding: 1, outputPadding: 1 });
+    assertClose(viaEngine.toFloat32(), get('out').data as Float32Array, 'forward through E.convTranspose2d');
+    ours.mul(fromStored(get('up'))).sum().backward();
+    for (const [t, name] of [[x, 'x'], [w, 'w'], [b, 'b']] as const) assertClose(t.grad!.toFloat32(), get(`grad_${name}`).data as Float32Array, `grad of ${name}`, 1e-5, 1e-5);
   });
 });

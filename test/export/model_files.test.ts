@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { Conv2d, Module, Sequential, type Tensor } from '../../src/engine/index.js';
 import { encodeFrozenGraph, encodeOnnx, exportGenerator, ExportError, type ExportFormat } from '../../src/export/index.js';
 import { writeSafetensors } from '../../src/io/safetensors.js';
+import { writeFileAtomic } from '../../src/io/atomic_write.js';
 import { ResnetGenerator } from '../../src/model/resnet_generator.js';
 import { detectModelFormat, loadModelRunner } from '../../src/predict/model_runners/index.js';
 import { OnnxTranslator } from '../../src/predict/model_runners/onnx_runner.js';
 import { PbTranslator } from '../../src/predict/model_runners/pb_runner.js';
 import { tempDir } from '../helpers/reference.js';
 
-const EXPECTED = 'Expected an ONNX model (.onnx), a frozen TensorFlow graph (.pb) or a cyclegan checkpoint (safetensors)';
+const EXPECTED = 'Expected an ONNX model (.onnx), a frozen TensorFlow graph (.pb), a cyclegan checkpoint (safetensors) or a PyTorch state_dict (.pth)';
 
 describe('model files', () => {
   let dir: string;
@@ -46,6 +47,16 @@ describe('model files', () => {
     assert.ok(names.every((n) => !n.endsWith('.tmp')), `temporary files left: ${names}`);
     assert.deepEqual(readFileSync(at('g.onnx')), Buffer.from(encodeOnnx(generator)));
     assert.deepEqual(readFileSync(at('g.pb')), Buffer.from(encodeFrozenGraph(generator)));
+  });
+
+  test('a write that fails half way leaves the previous file whole and no temporary file', () => {
+    const before = readFileSync(at('g.onnx'));
+    // The first chunk reaches the disk, the second makes the write fail (as a full disk would).
+    const failing = [Buffer.from('half of a model'), { byteLength: 8 } as unknown as Uint8Array];
+    assert.throws(() => writeFileAtomic(at('g.onnx'), failing));
+    assert.deepEqual(readFileSync(at('g.onnx')), before);
+    const names = readdirSync(dir);
+    assert.ok(names.every((n) => !n.endsWith('.tmp')), `temporary files left: ${names}`);
   });
 
   test('the format comes from the content, not the extension', () => {
@@ -125,7 +136,7 @@ describe('export errors', () => {
       assert.ok(error instanceof ExportError);
       assert.equal(
         error.message,
-        "cannot export layer '1' (Sigmoid): it has no ONNX or TensorFlow translation. Supported layers: ResnetGenerator, ResnetBlock, Sequential, Conv2d, ConvTranspose2d, InstanceNorm2d, ReflectionPad2d, ZeroPad2d, ReLU, LeakyReLU and Tanh; add a case to src/export/layer_graph.ts and both writers to export it.",
+        "cannot export layer '1' (Sigmoid): it has no ONNX or TensorFlow translation. Supported layers: modules that describe their structure() (Sequential, the generators and their blocks), Conv2d, ConvTranspose2d, InstanceNorm2d, BatchNorm2d, ReflectionPad2d, ZeroPad2d, ReLU, LeakyReLU, Tanh, Dropout and Identity; give a composite module a structure(), or add a leaf case to src/export/layer_graph.ts and both writers.",
       );
       return true;
     });

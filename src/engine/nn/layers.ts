@@ -3,7 +3,7 @@ import { full } from '../create.js';
 import { conv2d, convTranspose2d, instanceNorm, instanceNormReluPad, pad2d } from '../functional.js';
 import { isGradEnabled } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
-import { Module } from './module.js';
+import { Module, type Structure } from './module.js';
 
 export interface ConvOptions {
   stride?: number;
@@ -117,6 +117,9 @@ export class Sequential extends Module {
     super();
     this.layers = layers;
     layers.forEach((layer, i) => this.registerModule(String(i), layer));
+  }
+  override structure(): Structure {
+    return { kind: 'sequence', parts: this.layers.map((layer, i) => [String(i), layer]) };
   }
   forward(x: Tensor): Tensor {
     // Each intermediate is released as soon as the next layer has consumed it: autograd holds its own

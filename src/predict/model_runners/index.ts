@@ -23,5 +23,5 @@ export async function modelRunnerOfBytes(bytes: Uint8Array, path: string, option
   const format = detectFormatOfBytes(bytes, path);
   if (format === 'onnx') return (await import('./onnx_runner.js')).OnnxTranslator.fromBytes(bytes, path, options);
   if (format === 'pb') return (await import('./pb_runner.js')).PbTranslator.fromBytes(bytes, path, options);
-  throw new CheckpointError(`${path} is a cyclegan checkpoint, not an exported model; load it into a ResnetGenerator, or export it first (format onnx or pb).`);
+  throw new CheckpointError(`${path} is a cyclegan checkpoint, not an exported model; load it as a generator (loadGenerator), or export it first (format onnx or pb).`);
 }

@@ -1,5 +1,6 @@
 /**
- * Tells the three model files apart by their content, not their names: a cyclegan checkpoint
+ * Tells the model files apart by their content, not their names: a PyTorch .pth (zip, or a legacy
+ * pickle; loaded as a checkpoint), a cyclegan checkpoint
  * (safetensors: a little-endian u64 header length, then a JSON header starting with '{'), an ONNX
  * ModelProto or a TensorFlow GraphDef. Both of the last are protobuf messages; their top-level fields
  * differ (ONNX starts with ir_version, a varint in field 1; a GraphDef's field 1 holds nodes), so a
@@ -11,10 +12,11 @@ import { Reader } from 'protobufjs';
 import { CheckpointError } from '../../errors.js';
 import { MODEL_PROTO_FIELDS } from '../../export/onnx_proto.js';
 import { GRAPH_DEF_FIELDS } from '../../export/tf_proto.js';
+import { pthFormatOf } from '../../io/pth_read.js';
 
 export type ModelFormat = 'onnx' | 'pb' | 'checkpoint';
 
-const EXPECTED = 'Expected an ONNX model (.onnx), a frozen TensorFlow graph (.pb) or a cyclegan checkpoint (safetensors)';
+const EXPECTED = 'Expected an ONNX model (.onnx), a frozen TensorFlow graph (.pb), a cyclegan checkpoint (safetensors) or a PyTorch state_dict (.pth)';
 
 /** The whole file, or a CheckpointError that names it and the reason. */
 export function readModelFile(path: string): Uint8Array {
@@ -81,6 +83,8 @@ function leadingBytes(bytes: Uint8Array): string {
 /** Classifies `bytes` (read from `source`, which error messages name). */
 export function detectFormatOfBytes(bytes: Uint8Array, source: string): ModelFormat {
   if (bytes.byteLength === 0) throw new CheckpointError(`${source} is empty. ${EXPECTED}; export or save it again.`);
+  // A PyTorch .pth (zip or legacy pickle) loads like a checkpoint: weights into our generator.
+  if (pthFormatOf(bytes)) return 'checkpoint';
   if (bytes.byteLength >= 9 && bytes[8] === 0x7b /* '{' */) {
     const headerLength = Buffer.from(bytes.buffer, bytes.byteOffset, 8).readBigUInt64LE(0);
     if (headerLength <= BigInt(bytes.byteLength - 8)) return 'checkpoint';

@@ -4,7 +4,7 @@
  * says data_format NCHW); convolutions view them as NCHW through a permute, which costs no copy.
  * Integer tensors (shapes, paddings, axes) stay on the host (pb_host_ops.ts).
  */
-import { conv2d, convTranspose2d, pad2d, stack, Tensor } from '../../engine/index.js';
+import { cat, conv2d, convTranspose2d, pad2d, stack, Tensor } from '../../engine/index.js';
 import type { NodeAttrs } from './pb_graph.js';
 import { hostBinary, hostInts, hostPack, hostStridedSlice, stridedSliceSpec, type HostInts } from './pb_host_ops.js';
 
@@ -195,6 +195,18 @@ function packOp(inputs: Value[], attrs: NodeAttrs): Value {
   return stack(xs, axis < 0 ? axis + xs[0].rank + 1 : axis);
 }
 
+/** ConcatV2: N float tensors, then the axis (in the tensors' own layout; negative counts from the end). */
+function concatOp(inputs: Value[], attrs: NodeAttrs): Value {
+  arity(inputs, 2, attrs);
+  const axisInput = ints(inputs, inputs.length - 1, attrs);
+  if (axisInput.values.length !== 1) attrs.fail(`expects one axis but received [${axisInput.values}]`);
+  const xs = inputs.slice(0, -1).map((_, i) => float(inputs, i, attrs));
+  const rank = xs[0].rank;
+  const axis = axisInput.values[0] < 0 ? axisInput.values[0] + rank : axisInput.values[0];
+  if (axis < 0 || axis >= rank) attrs.fail(`has axis ${axisInput.values[0]} for rank-${rank} inputs`);
+  return cat(xs, axis);
+}
+
 const unary =
   (f: (x: Tensor) => Tensor): Kernel =>
   (inputs, attrs) => {
@@ -230,6 +242,7 @@ export const KERNELS: Readonly<Record<string, Kernel>> = {
   },
   StridedSlice: stridedSliceOp,
   Pack: packOp,
+  ConcatV2: concatOp,
 };
 
 export const SUPPORTED_OPS: readonly string[] = ['Placeholder', 'Const', ...Object.keys(KERNELS)];

@@ -1,0 +1,126 @@
+/**
+ * Data-parallel training on this machine (issue 13): does a second process pay, and is our gradient
+ * allreduce as fast as PyTorch's?
+ *  - steps: the train-step benchmark's CycleGAN (ResNet-9, ngf = ndf = 64) at 128 px float32, one image
+ *    per process and step, 1 process x 1 thread against 2 processes x 1 thread (a global batch of 2,
+ *    gradients averaged over c10d/Gloo between backward and optimizer step). Scaling efficiency is the
+ *    2-process throughput over twice the 1-process one: 1.0 is perfect, and only the gradient allreduces
+ *    (two per step: 22.8 M floats of generators, 5.5 M of discriminators) and the shared memory bandwidth
+ *    stand between them.
+ *  - allreduce: averaging gradients shaped like one ResNet-9 generator's (11.4 M floats, 50 tensors)
+ *    across 2 processes on 127.0.0.1: ours (native/distributed.cc: ProcessGroupGloo.allreduce_coalesced
+ *    plus the division, off the JS thread) against torch.distributed's gloo backend doing the same
+ *    (reference/allreduce_bench.py), in the same run.
+ * Every case runs in fresh processes (data_parallel_worker.ts, reference/allreduce_bench.py); the kinds
+ * alternate round by round, so a change in the machine's load hits both sides.
+ */
+import { createServer } from 'node:net';
+import type { BenchContext, BenchOutput, Benchmark, Table } from './benchmark.js';
+import { startLoadMeter } from './load.js';
+import { busyFootnotes, loadCell, spreadCell } from './report.js';
+import { median, summarize, type Summary } from './stats.js';
+import { MODEL } from './model_case.js';
+import { blasThreads } from './train_step.js';
+import type { DataParallelCase } from './data_parallel_worker.js';
+
+const SIZE = 128;
+
+interface Plan {
+  rounds: number;
+  stepWarmup: number;
+  steps: number;
+  reduceWarmup: number;
+  reduces: number;
+}
+
+/** A 1-thread 128 px step takes about 5 s here, 6-7 s with two processes on the two cores: about 4 minutes. */
+const FULL: Plan = { rounds: 2, stepWarmup: 1, steps: 4, reduceWarmup: 2, reduces: 10 };
+const QUICK: Plan = { rounds: 1, stepWarmup: 1, steps: 1, reduceWarmup: 1, reduces: 2 };
+
+interface WorkerResult {
+  seconds: number[];
+  floats: number;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Runs `script` as `worldSize` ranks at once; returns rank 0's result. */
+async function ranks(ctx: BenchContext, script: string, c: DataParallelCase, worldSize: number, warmup: number, count: number): Promise<WorkerResult> {
+  const port = String(await freePort());
+  const all = await Promise.all(
+    Array.from({ length: worldSize }, (_, rank) => ctx.once<WorkerResult>(script, { case: c, warmup, count }, { ...blasThreads(c.threads), RANK: String(rank), WORLD_SIZE: String(worldSize), MASTER_PORT: port })),
+  );
+  return all[0];
+}
+
+const ms = (s: Summary): string => (s.median * 1000).toFixed(1);
+
+export const dataParallelBenchmark: Benchmark = {
+  name: 'data-parallel',
+  title: `data-parallel training: ${SIZE} px steps on 1 vs 2 processes x 1 thread, and the generator-gradient allreduce, ours vs torch.distributed gloo`,
+  async run(ctx): Promise<BenchOutput> {
+    const plan = ctx.quick ? QUICK : FULL;
+    const base: DataParallelCase = { ...MODEL, precision: 'float32', kind: 'steps', size: SIZE, threads: 1 };
+    const samples = { one: [] as number[], two: [] as number[], ours: [] as number[], torch: [] as number[] };
+    let floats = 0;
+    const meter = startLoadMeter([]);
+    for (let round = 0; round < plan.rounds; round++) {
+      // Alternate which side goes first, so a drift in the machine's load does not favour one.
+      const order = round % 2 === 0 ? (['one', 'two'] as const) : (['two', 'one'] as const);
+      for (const kind of order) {
+        const r = await ranks(ctx, 'data_parallel_worker.js', base, kind === 'one' ? 1 : 2, plan.stepWarmup, plan.steps);
+        samples[kind].push(...r.seconds);
+        ctx.progress(`round ${round + 1}: ${kind === 'one' ? '1 process' : '2 processes'}: ${median(r.seconds).toFixed(2)} s/step`);
+      }
+      const reduce: DataParallelCase = { ...base, kind: 'allreduce' };
+      for (const side of round % 2 === 0 ? (['ours', 'torch'] as const) : (['torch', 'ours'] as const)) {
+        const r = await ranks(ctx, side === 'ours' ? 'data_parallel_worker.js' : 'allreduce_bench.py', reduce, 2, plan.reduceWarmup, plan.reduces);
+        floats = r.floats;
+        samples[side].push(...r.seconds);
+        ctx.progress(`round ${round + 1}: allreduce ${side}: ${(median(r.seconds) * 1000).toFixed(1)} ms`);
+      }
+    }
+    const otherLoad = meter.stop();
+    const one = summarize(samples.one);
+    const two = summarize(samples.two);
+    const ours = summarize(samples.ours);
+    const torch = summarize(samples.torch);
+    // Images per second: 1 per step on one process, 2 per step (one per rank) on two.
+    const efficiency = one.median / two.median;
+    const table: Table = {
+      header: ['case', 'ours', 'spread', 'PyTorch', 'spread', 'note', 'other load'],
+      leftColumns: [0, 5],
+      body: [
+        [`${SIZE} px step, 1 process x 1 thread (s)`, one.median.toFixed(2), spreadCell(one), '', '', `${(1 / one.median).toFixed(3)} images/s`, loadCell(otherLoad)],
+        [`${SIZE} px step, 2 processes x 1 thread (s)`, two.median.toFixed(2), spreadCell(two), '', '', `${(2 / two.median).toFixed(3)} images/s, scaling efficiency ${efficiency.toFixed(2)}`, loadCell(otherLoad)],
+        [`allreduce of ${(floats / 1e6).toFixed(1)} M floats, 2 processes (ms)`, ms(ours), spreadCell(ours), ms(torch), spreadCell(torch), `PyTorch/ours ${(torch.median / ours.median).toFixed(2)}`, loadCell(otherLoad)],
+      ],
+      notes: [
+        `ResNet-9 CycleGAN (ngf = ndf = ${MODEL.ngf}), float32, batch 1 per process; 2 processes train a global batch of 2 with gradients averaged over c10d Gloo on 127.0.0.1.`,
+        'Scaling efficiency = (2 images / 2-process step) / (2 x 1 image / 1-process step); 1.0 is perfect.',
+        'allreduce: one generator`s gradients (50 tensors), allreduce_coalesced then / world size, both sides; medians over rounds.',
+      ],
+      footnotes: busyFootnotes([otherLoad]),
+    };
+    return {
+      table,
+      ratios: { 'data-parallel/allreduce/generator': torch.median / ours.median },
+      headline: { 'data-parallel/128/scaling-efficiency': efficiency },
+      rows: [
+        { case: 'steps', size: SIZE, processes: 1, threads: 1, seconds: samples.one, summary: one },
+        { case: 'steps', size: SIZE, processes: 2, threads: 1, seconds: samples.two, summary: two, scalingEfficiency: efficiency },
+        { case: 'allreduce', floats, processes: 2, ours: { seconds: samples.ours, summary: ours }, pytorch: { seconds: samples.torch, summary: torch } },
+      ],
+      noise: { otherLoad: [otherLoad], spreads: [one.relIqr, two.relIqr, ours.relIqr, torch.relIqr] },
+    };
+  },
+};

@@ -1,0 +1,70 @@
+/**
+ * The whole trainable state of a CycleGan under flat names, so a checkpoint writer only serialises:
+ *   netG_A.model.1.weight ...            parameters and buffers of the four networks
+ *   optimizer_G.exp_avg.netG_A.model.1.weight, optimizer_G.exp_avg_sq.<same>, optimizer_D...
+ *                                        Adam's moments, named after the parameter they belong to
+ *   pool.fake_A.0 ...                    the image pools' history
+ * The optimizers' step counts are numbers, returned beside the tensors.
+ */
+import { CheckpointError } from '../errors.js';
+import type { Tensor } from '../engine/index.js';
+import { modelNames, type CycleGan } from './cyclegan.js';
+
+export interface CycleGanState {
+  tensors: Map<string, Tensor>;
+  optimizerSteps: { G: number; D: number };
+}
+
+/** The networks' parameter names each optimizer updates, in the optimizer's order. */
+function optimizedNames(model: CycleGan): { G: string[]; D: string[] } {
+  const names = model.namedParameters().map(([n]) => n);
+  return { G: names.filter((n) => n.startsWith('netG_')), D: names.filter((n) => n.startsWith('netD_')) };
+}
+
+/** Views of the live tensors (not copies): serialise them before the next training step. */
+export function cycleGanStateDict(model: CycleGan): CycleGanState {
+  const tensors = new Map<string, Tensor>([...model.namedParameters(), ...model.namedBuffers()]);
+  const names = optimizedNames(model);
+  for (const which of ['G', 'D'] as const) {
+    const state = (which === 'G' ? model.optimizerG : model.optimizerD).stateDict();
+    names[which].forEach((n, i) => {
+      tensors.set(`optimizer_${which}.exp_avg.${n}`, state.expAvg[i]);
+      tensors.set(`optimizer_${which}.exp_avg_sq.${n}`, state.expAvgSq[i]);
+    });
+  }
+  model.fakeAPool.images.forEach((t, i) => tensors.set(`pool.fake_A.${i}`, t));
+  model.fakeBPool.images.forEach((t, i) => tensors.set(`pool.fake_B.${i}`, t));
+  return { tensors, optimizerSteps: { G: model.optimizerG.stepCount, D: model.optimizerD.stepCount } };
+}
+
+/**
+ * Restores what cycleGanStateDict wrote. Weights and moments are copied in; pool images are taken
+ * over (the pools own them afterwards). `source` names the origin in errors.
+ */
+export function loadCycleGanState(model: CycleGan, state: CycleGanState, source: string): void {
+  const { tensors } = state;
+  for (const name of modelNames) {
+    const own = new Map([...tensors].filter(([k]) => k.startsWith(`${name}.`)).map(([k, v]) => [k.slice(name.length + 1), v]));
+    if (own.size === 0) throw new CheckpointError(`${source} holds no tensors named ${name}.*; it is incomplete.`);
+    model.nets()[name].loadStateDict(own, `${source} (${name})`);
+  }
+  const names = optimizedNames(model);
+  for (const which of ['G', 'D'] as const) {
+    const moments = (kind: string) =>
+      names[which].map((n) => {
+        const t = tensors.get(`optimizer_${which}.${kind}.${n}`);
+        if (!t) throw new CheckpointError(`${source} lacks optimizer_${which}.${kind}.${n}; it is incomplete.`);
+        return t;
+      });
+    const optimizer = which === 'G' ? model.optimizerG : model.optimizerD;
+    optimizer.loadStateDict({ step: state.optimizerSteps[which], lr: optimizer.lr, expAvg: moments('exp_avg'), expAvgSq: moments('exp_avg_sq') });
+  }
+  for (const [pool, key] of [
+    [model.fakeAPool, 'fake_A'],
+    [model.fakeBPool, 'fake_B'],
+  ] as const) {
+    const images: Tensor[] = [];
+    for (let i = 0; tensors.has(`pool.${key}.${i}`); i++) images.push(tensors.get(`pool.${key}.${i}`)!);
+    pool.restore(images);
+  }
+}
