@@ -8,7 +8,7 @@
 export function wrap(text: string, width: number, first = '', rest = first): string {
   const lines: string[] = [];
   let line = first;
-  for (const word of text.match(/\[[^\]]*\]|--\S+(?: [^-\s[]\S*)?|\S+ -?\d\S*|\S+/g) ?? []) {
+  for (const word of text.match(/\[(?:[^[\]]|\[[^\]]*\])*\]|--\S+(?: [^-\s[]\S*)?|\S+ -?\d\S*|\S+/g) ?? []) {
     const start = lines.length ? rest : first;
     if (line.length > start.length && line.length + 1 + word.length > width) {
       lines.push(line);
