@@ -30,6 +30,8 @@ function describe(spec: { help: string; values?: string; default?: string }): st
 
 export function parseCommandLine(command: CommandSpec, argv: readonly string[]): CommandLine {
   const positionals: string[] = [];
+  /** The boolean flag each positional came right after: `--flip nope` is a bad value, not a stray argument. */
+  const afterFlag = new Map<number, string>();
   const options = new Map<string, string | true>();
   const parameters: Record<string, string> = {};
   const seen = new Map<string, string>();
@@ -43,6 +45,8 @@ export function parseCommandLine(command: CommandSpec, argv: readonly string[]):
       break;
     }
     if (!arg.startsWith('-') || /^-\d/.test(arg)) {
+      const previous = argv[i - 1];
+      if (previous?.startsWith('--') && !previous.includes('=') && seen.get(previous.slice(2).replace(/-/g, '_')) === previous) afterFlag.set(positionals.length, previous);
       positionals.push(arg);
       continue;
     }
@@ -92,6 +96,8 @@ export function parseCommandLine(command: CommandSpec, argv: readonly string[]):
 
   if (positionals.length > command.positionals.length && !(command.repeatsLastPositional && command.positionals.length > 0)) {
     const stray = positionals.slice(command.positionals.length);
+    const flag = afterFlag.get(command.positionals.length);
+    if (flag) throw new ConfigError(`${flag} takes true or false (or nothing, meaning true), but received '${positionals[command.positionals.length]}'`);
     const takes = command.positionals.length === 0 ? 'takes no positional arguments' : `takes ${command.positionals.map((p) => p.name).join(' ')} only`;
     throw new ConfigError(`Unexpected argument${stray.length > 1 ? 's' : ''} ${stray.map((s) => `'${s}'`).join(' ')}: cyclegan ${command.name} ${takes}. ${usage}`);
   }

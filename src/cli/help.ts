@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { PARAMETER_NAMES, PARAMETERS, type ParameterSpec } from '../config/parameters.js';
 import { COMMANDS, synopsis, type CommandSpec, type OptionSpec } from './commands.js';
+import { wrap } from './wrap.js';
 
 /** What a parameter accepts: its check's own description of what it expected, or its type. */
 export function acceptedValues(spec: ParameterSpec): string {
@@ -15,6 +16,19 @@ function shownDefault(name: string, spec: ParameterSpec): string {
   if (name === 'threads') return `all cores (${availableParallelism()} here)`;
   const value = spec.default();
   return value === '' ? 'none' : String(value);
+}
+
+/** Each line of a paragraph wrapped to the width. */
+function prose(text: string, width: number): string {
+  return text
+    .split('\n')
+    .map((l) => wrap(l, width))
+    .join('\n');
+}
+
+/** A shell command wrapped with backslash continuations, so it still pastes as one command. */
+function example(command: string, width: number): string {
+  return wrap(command, width - 2, '  ', '      ').replace(/\n/g, ' \\\n');
 }
 
 /** Lays out "  --name TEXT" rows with the description wrapped beside them. */
@@ -56,16 +70,16 @@ export function parameterRows(width: number): string {
 }
 
 export function commandHelp(c: CommandSpec, width = 100): string {
-  const parts = [`cyclegan ${c.name}: ${c.summary}`, '', `Usage: ${synopsis(c)}`];
+  const parts = [wrap(`cyclegan ${c.name}: ${c.summary}`, width), '', wrap(`Usage: ${synopsis(c)}`, width, '', '    ')];
   if (c.positionals.length) parts.push('', 'Arguments:', rows(c.positionals.map((p) => [p.name, p.help]), width));
   if (c.name === 'help') parts.push('', 'Arguments:', rows([['COMMAND', `one of ${COMMANDS.map((x) => x.name).join(', ')}`]], width));
   const options = [...c.options.map(optionRow), ['--help', 'show this page and do nothing else'] as [string, string]];
   parts.push('', 'Options:', rows(options, width));
   if (c.parameters) {
-    parts.push('', 'Parameters (also keys of --config; kebab-case works too, e.g. --image-height 128):', parameterRows(width));
+    parts.push('', wrap('Parameters (also keys of --config; kebab-case works too, e.g. --image-height 128):', width), parameterRows(width));
   }
-  if (c.notes) parts.push('', c.notes);
-  parts.push('', 'Example:', `  ${c.example}`, '');
+  if (c.notes) parts.push('', prose(c.notes, width));
+  parts.push('', 'Example:', example(c.example, width), '');
   return parts.join('\n');
 }
 
@@ -74,16 +88,16 @@ export function overview(version: string, width = 100): string {
     `cyclegan ${version}: unpaired image-to-image translation (CycleGAN) on libtorch`,
     '',
     'Usage:',
-    ...COMMANDS.filter((c) => c.name !== 'help').map((c) => `  ${synopsis(c)}`),
+    ...COMMANDS.filter((c) => c.name !== 'help').map((c) => wrap(synopsis(c), width, '  ', '      ')),
     '',
     'Commands:',
     rows(COMMANDS.map((c) => [c.name, c.summary]), width),
     '',
-    'Run `cyclegan help COMMAND` (or `cyclegan COMMAND --help`) for every option of a command, with defaults and an example.',
+    wrap('Run `cyclegan help COMMAND` (or `cyclegan COMMAND --help`) for every option of a command, with defaults and an example.', width),
     '`cyclegan --version` prints the version.',
     '',
     'Example:',
-    '  cyclegan train --source photos/day --target photos/night --out runs/day2night --max_epoch 20',
+    example('cyclegan train --source photos/day --target photos/night --out runs/day2night --max_epoch 20', width),
     '',
   ].join('\n');
 }

@@ -7,6 +7,8 @@
 import cliProgress from 'cli-progress';
 import type { RunEvent } from '../train/events.js';
 import { plural } from './plural.js';
+import { wrap } from './wrap.js';
+import { bf16HardwareOf, readCpuFlags } from '../engine/bf16_support.js';
 import { duration, progressLine, stepCounts } from './progress_line.js';
 
 function lossText(losses: Record<string, number>): string {
@@ -25,7 +27,7 @@ export interface Renderer {
   /** Clears the progress line before other output (an error, the Ctrl-C notice). */
   flush(): void;
   /** What the hint for a long run can suggest (bf16 only where the run is not already using it). */
-  setRun(run: { precision: string; image_height: number; image_width: number }): void;
+  setRun(run: RunShape): void;
 }
 
 /** A progress line only on a terminal that is not marked dumb, colourless or CI. */
@@ -33,18 +35,37 @@ export function isInteractive(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv
   return Boolean(stream.isTTY) && !env.CI && env.NO_COLOR === undefined && env.TERM !== 'dumb';
 }
 
+/** What the long-run hint may offer: only what this run can still change. */
+export interface RunShape {
+  precision: string;
+  image_height: number;
+  image_width: number;
+  /** Whether bf16 would be fast here (a CPU with AMX or AVX512_BF16); without it bf16 only slows a run down. */
+  bf16Hardware?: boolean;
+}
+
+/** The smallest image_height/image_width the parameters accept (parameters.ts): no hint suggests less. */
+const SMALLEST_SIZE = 32;
+
 /**
  * The lines printed once the first steps are timed: the whole run's duration, and what shortens a long
  * one. Each line stays under 80 columns.
  */
-export function runEstimate(e: { maxEpoch: number; stepsPerEpoch: number; secondsPerStep: number }, run?: { precision: string; image_height: number; image_width: number }): string {
+export function runEstimate(e: { maxEpoch: number; stepsPerEpoch: number; secondsPerStep: number }, run?: RunShape): string {
   const whole = e.maxEpoch * e.stepsPerEpoch * e.secondsPerStep;
-  const lines = [`whole run: about ${duration(whole)} (${e.maxEpoch} epochs x ${e.stepsPerEpoch} steps at ${e.secondsPerStep.toFixed(2)} s/step)`];
+  const lines = [`whole run: about ${duration(whole)} (${plural(e.maxEpoch, 'epoch')} x ${plural(e.stepsPerEpoch, 'step')} at ${e.secondsPerStep.toFixed(2)} s/step)`];
   if (whole > LONG_RUN_SECONDS) {
-    lines.push('  to shorten it:');
-    if (run?.precision !== 'bf16') lines.push('  --precision bf16 (about 2x faster on CPUs with AMX),');
-    lines.push(`  smaller --image_height/--image_width${run ? ` than ${run.image_height}x${run.image_width}` : ''} (time grows with pixels),`);
-    lines.push('  or fewer --max_epoch');
+    const offers: string[] = [];
+    if (run?.precision !== 'bf16' && run?.bf16Hardware) offers.push('--precision bf16 (about 2x faster on CPUs with AMX)');
+    if (!run) offers.push('smaller --image_height/--image_width (time grows with pixels)');
+    else if (run.image_height > SMALLEST_SIZE || run.image_width > SMALLEST_SIZE) {
+      offers.push(`smaller --image_height/--image_width than ${run.image_height}x${run.image_width} (time grows with pixels)`);
+    }
+    if (e.maxEpoch > 1) offers.push('fewer --max_epoch');
+    if (offers.length) {
+      lines.push('  to shorten it:');
+      offers.forEach((o, i) => lines.push(`  ${i === offers.length - 1 && i > 0 ? 'or ' : ''}${o}${i < offers.length - 1 ? ',' : ''}`));
+    }
   }
   return lines.join('\n');
 }
@@ -59,9 +80,18 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
     bar?.stop();
     bar = null;
   };
+  const fitted = (text: string) =>
+    text
+      .split('\n')
+      .map((l) => {
+        const indent = /^\s*/.exec(l)![0];
+        return wrap(l.slice(indent.length), Math.max(40, (stream.columns || 80) - 1), indent, `${indent}  `);
+      })
+      .join('\n');
   const line = (text: string) => {
     clear();
-    stream.write(interactive ? `${text}\n` : text.replace(/^/gm, `${new Date().toISOString()} `) + '\n');
+    // On a terminal, long messages break between words instead of where the terminal cuts them.
+    stream.write(interactive ? `${fitted(text)}\n` : text.replace(/^/gm, `${new Date().toISOString()} `) + '\n');
   };
   const show = (text: (width: number) => string, value: number, total: number) => {
     current = text;
@@ -94,6 +124,8 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
         return;
       case 'start':
         ticks = 0;
+        // A resume was announced with its checkpoint, epoch and step (the trainer's info just before).
+        if (e.resumed) return;
         return line(`${e.resumed ? 'resuming' : 'training'} from epoch ${e.startEpoch} of ${e.maxEpoch}, ${plural(e.stepsPerEpoch, 'step')} per epoch`);
       case 'tick': {
         ticks++;
@@ -137,7 +169,7 @@ export function createRenderer(stream: NodeJS.WriteStream = process.stderr, inte
   }) as Renderer;
   render.flush = clear;
   render.setRun = (r) => {
-    run = r;
+    run = { ...r, bf16Hardware: r.bf16Hardware ?? bf16HardwareOf(readCpuFlags()) !== null };
   };
   return render;
 }

@@ -36,7 +36,7 @@ test('progress lines only on a terminal that is not dumb, colourless or CI', () 
 
 test('the whole-run estimate suggests bf16 and a smaller size only when the run is long', () => {
   // The defaults on this machine's CPU: 100 epochs of 1000 steps at about 1 s each.
-  const long = runEstimate({ maxEpoch: 100, stepsPerEpoch: 1000, secondsPerStep: 0.98 }, { precision: 'fp32', image_height: 256, image_width: 256 });
+  const long = runEstimate({ maxEpoch: 100, stepsPerEpoch: 1000, secondsPerStep: 0.98 }, { precision: 'fp32', image_height: 256, image_width: 256, bf16Hardware: true });
   assert.equal(
     long,
     [
@@ -50,6 +50,21 @@ test('the whole-run estimate suggests bf16 and a smaller size only when the run 
   for (const l of long.split('\n')) assert.ok(l.length < 80);
   assert.doesNotMatch(runEstimate({ maxEpoch: 100, stepsPerEpoch: 1000, secondsPerStep: 0.5 }, { precision: 'bf16', image_height: 256, image_width: 256 }), /bf16/);
   assert.equal(runEstimate({ maxEpoch: 2, stepsPerEpoch: 9, secondsPerStep: 0.1 }), 'whole run: about 2s (2 epochs x 9 steps at 0.10 s/step)');
+});
+
+test('the hint offers only what can be done: no size below the 32 px minimum, no bf16 without AMX or AVX512_BF16', () => {
+  const long = { maxEpoch: 100, stepsPerEpoch: 1000, secondsPerStep: 0.98 };
+  // 32x32 is the smallest size the parameters accept (image_height: a power of 2 from 32).
+  const atMinimum = runEstimate(long, { precision: 'fp32', image_height: 32, image_width: 32, bf16Hardware: false });
+  assert.equal(atMinimum, ['whole run: about 27h13m (100 epochs x 1000 steps at 0.98 s/step)', '  to shorten it:', '  fewer --max_epoch'].join('\n'));
+  // One side above the minimum can still shrink.
+  assert.match(runEstimate(long, { precision: 'fp32', image_height: 64, image_width: 32, bf16Hardware: false }), /smaller --image_height\/--image_width than 64x32/);
+  assert.doesNotMatch(runEstimate(long, { precision: 'fp32', image_height: 256, image_width: 256, bf16Hardware: false }), /bf16/);
+  // A single epoch at the minimum size with no bf16: nothing to offer, so no hint at all.
+  assert.equal(
+    runEstimate({ maxEpoch: 1, stepsPerEpoch: 100000, secondsPerStep: 0.98 }, { precision: 'fp32', image_height: 32, image_width: 32, bf16Hardware: false }),
+    'whole run: about 27h13m (1 epoch x 100000 steps at 0.98 s/step)',
+  );
 });
 
 class FakeTerminal extends Writable {
