@@ -86,7 +86,7 @@ test('images next to subfolders: the loose images are used and the subfolders na
   assert.equal(listing.layout, 'flat');
   assert.deepEqual(listing.files.map((f) => f.path), [join(dir, 'one.png')]);
   assert.deepEqual(listing.warnings, [
-    `Folder ${dir} holds both images and subfolders; using the 1 images directly inside it as one set and ignoring the subfolders thumbs. To use the subfolders as classes, move the loose images into them`,
+    `Folder ${dir} holds both images and subfolders; using the 1 image directly inside it as one set and ignoring the subfolders thumbs. To use the subfolders as classes, move the loose images into them`,
   ]);
 });
 
