@@ -14,7 +14,7 @@
  * Every case runs in fresh processes (data_parallel_worker.ts, reference/allreduce_bench.py); the kinds
  * alternate round by round, so a change in the machine's load hits both sides.
  */
-import { createServer } from 'node:net';
+import { freePort } from '../src/io/free_port.js';
 import type { BenchContext, BenchOutput, Benchmark, Table } from './benchmark.js';
 import { startLoadMeter } from './load.js';
 import { busyFootnotes, loadCell, spreadCell } from './report.js';
@@ -42,16 +42,6 @@ interface WorkerResult {
   floats: number;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** Runs `script` as `worldSize` ranks at once; returns rank 0's result. */
 async function ranks(ctx: BenchContext, script: string, c: DataParallelCase, worldSize: number, warmup: number, count: number): Promise<WorkerResult> {

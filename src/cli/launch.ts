@@ -11,6 +11,7 @@
  * their next collective (naming the rank) and the launcher says which rank died first; Ctrl-C or SIGTERM is
  * passed on to every worker, which all stop after the same step with one checkpoint from rank 0.
  */
+import { freePort } from '../io/free_port.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { ConfigError } from '../errors.js';
@@ -108,18 +109,6 @@ export async function asWorker<R>(launch: Launch, fn: (distributed?: Distributed
   return result;
 }
 
-/** A port that is free on this machine now, for a single-machine launch without --master_port. */
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 export interface LauncherIo {
   /** The launcher's own messages and the workers' stderr (other ranks' lines prefixed with their rank). */

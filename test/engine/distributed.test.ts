@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../helpers/reference.js';
 import { assertClose } from '../helpers/assert_close.js';
 import { contribution } from './distributed_values.js';
-import { freePort } from '../helpers/free_port.js';
+import { freePort } from '../../src/io/free_port.js';
 
 const worker = join(repoRoot, 'dist', 'test', 'engine', 'distributed_worker.js');
 

@@ -12,7 +12,7 @@ import { train } from '../../src/train/trainer.js';
 import { maxAbsDiff } from '../helpers/assert_close.js';
 import { fixtures, tinyParameters } from '../helpers/fixtures.js';
 import { repoRoot, tempDir } from '../helpers/reference.js';
-import { freePort } from '../helpers/free_port.js';
+import { freePort } from '../../src/io/free_port.js';
 
 const worker = join(repoRoot, 'dist', 'test', 'train', 'distributed_train_worker.js');
 const base = { ...tinyParameters, pool_size: 0, flip: false, max_epoch: 1 };

@@ -1,4 +1,4 @@
-/** A TCP port that was free on 127.0.0.1 a moment ago, for a test's rendezvous store (bound right after). */
+/** A TCP port that was free on 127.0.0.1 a moment ago: for a rendezvous store bound right after (launcher, tests, bench). */
 import { createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
