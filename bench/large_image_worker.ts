@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { loadImage } from '../src/data/decode.js';
 import * as E from '../src/engine/index.js';
 import { ResnetGenerator } from '../src/model/resnet_generator.js';
-import { orientedSize, roundToMultipleOf4, writeResized } from '../src/predict/native_size.js';
-import { largeImageTranslator } from '../src/predict/tiled/large_image.js';
-import { engineTranslator } from '../src/predict/translator.js';
+import { orientedSize, roundToMultipleOf4, writeResized } from '../src/data/native_size.js';
+import { largeImageTranslator } from '../src/translate/tiled/large_image.js';
+import { engineTranslator } from '../src/translate/translator.js';
 import type { LargeImageCase, LargeImageResult } from './large_image.js';
 import { memoryBytes, serveOnce } from './once.js';
 

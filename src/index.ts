@@ -10,10 +10,10 @@ export { validate, type ValidateInputOptions as ValidateOptions, type ValidateIn
 export { evaluateFolders, type EvaluateFoldersOptions, type EvaluationReport } from './metrics/evaluate_folders.js';
 export { resolveParameters, defaultParameters } from './config/resolve.js';
 export { PARAMETERS, PARAMETER_NAMES, type Parameters } from './config/parameters.js';
-export type { RunEvent, EventSink } from './train/events.js';
+export type { RunEvent, EventSink } from './io/events.js';
 export { startDashboard, type Dashboard, type DashboardOptions } from './ui/server.js';
 export { writeRunReport } from './ui/report.js';
-export type { ModelMetadata } from './export/model_metadata.js';
+export type { ModelMetadata } from './io/model_metadata.js';
 export type { Losses } from './model/cyclegan.js';
 export { CycleGanError, ConfigError, DatasetError, CheckpointError, EngineError, ExportError } from './errors.js';
 export { packageVersion } from './version.js';

@@ -1,6 +1,6 @@
 /** The predict options for large images: --max_memory, --tile_size, --max_pixels, --scratch_dir (declared in commands.ts). */
 import { ConfigError } from '../errors.js';
-import type { LargeImageOptions } from '../predict/tiled/large_image.js';
+import type { LargeImageOptions } from '../translate/tiled/large_image.js';
 import { optionValue, type CommandLine } from './command_line.js';
 
 const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };

@@ -18,7 +18,7 @@ import { ConfigError } from '../errors.js';
 import type { Parameters } from '../config/parameters.js';
 import { DEFAULT_DIST_TIMEOUT_MS, type DistBackend } from '../engine/distributed.js';
 import { DistributedContext } from '../train/distributed_context.js';
-import type { EventSink } from '../train/events.js';
+import type { EventSink } from '../io/events.js';
 
 interface Rendezvous {
   masterAddr: string;

@@ -1,5 +1,5 @@
 /** The data-parallel launch flags of `cyclegan train` (launch.ts reads them), declared for the parser and help. */
-import type { OptionSpec } from './commands.js';
+import type { OptionSpec } from './option_spec.js';
 
 export const LAUNCH_OPTIONS: readonly OptionSpec[] = [
   { name: 'nproc', takes: 'value', placeholder: 'N', default: 'none (one process)', help: 'data-parallel training: start N worker processes on this machine, one rank each' },

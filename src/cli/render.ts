@@ -5,7 +5,7 @@
  * plain timestamped lines, one every log_frequency steps.
  */
 import cliProgress from 'cli-progress';
-import type { RunEvent } from '../train/events.js';
+import type { RunEvent } from '../io/events.js';
 import { plural } from './plural.js';
 import { wrap } from './wrap.js';
 import { bf16HardwareOf, readCpuFlags } from '../engine/bf16_support.js';

@@ -16,14 +16,15 @@
  */
 import type { Dirent } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { DatasetError } from '../errors.js';
+import { IMAGE_EXTENSIONS, isImageName } from '../io/image_names.js';
 import { readManifest } from './modelarts_manifest.js';
+
+export { IMAGE_EXTENSIONS, isImageName };
 
 export type InputLayout = 'flat' | 'classes' | 'manifest';
 
-/** Image file extensions accepted by scanning (compared lower-cased). */
-export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff', '.gif'];
 
 export interface ScannedFile {
   /** Absolute path. */
@@ -49,10 +50,6 @@ export interface InputListing {
 }
 
 const EXPECTED = 'Expected a folder of images, a folder of class subfolders, or a ModelArts manifest file (JSON lines like {"source": "images/1.jpg"})';
-
-export function isImageName(name: string): boolean {
-  return IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
-}
 
 export function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -3,7 +3,7 @@
  * and give the report in the schema of a run's validation_report.json (the domain named "input").
  */
 import { writeFileAtomic } from '../io/atomic_write.js';
-import type { EventSink } from '../train/events.js';
+import type { EventSink } from '../io/events.js';
 import { scanInput, type InputListing, type ScannedFile } from './scan.js';
 import { validateFiles, validationReportText, type ValidationResult } from './validate.js';
 

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveParameters } from '../config/resolve.js';
-import type { EventSink } from '../train/events.js';
+import type { EventSink } from '../io/events.js';
 import { train } from '../train/trainer.js';
 import { demoStatistic, type DemoStatistic } from './brightness.js';
 import { writeFileAtomic } from '../io/atomic_write.js';

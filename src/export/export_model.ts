@@ -6,9 +6,9 @@ import { ConfigError } from '../errors.js';
 import { loadGenerator } from '../io/checkpoint.js';
 import { writePth } from '../io/pth_write.js';
 import { toStoredMap } from '../io/tensor_store.js';
-import { detectFormatOfBytes, readModelFile } from '../predict/model_runners/model_format.js';
+import { detectFormatOfBytes, readModelFile } from '../io/model_format.js';
 import { exportGenerator, type ExportFormat } from './index.js';
-import { modelMetadata, type ModelMetadata } from './model_metadata.js';
+import { modelMetadata, type ModelMetadata } from '../io/model_metadata.js';
 
 export interface ExportModelOptions {
   /** A checkpoint written by train (OUT/checkpoints/latest.safetensors, OUT/model/CycleGan_epoch_N.safetensors) or a reference generator .pth. */

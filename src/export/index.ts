@@ -6,13 +6,13 @@ import type { Module } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
 import { exportOnnx } from './onnx.js';
 import { exportFrozenGraph } from './tf_graphdef.js';
-import type { ModelMetadata } from './model_metadata.js';
+import type { ModelMetadata } from '../io/model_metadata.js';
 
 export { ExportError } from '../errors.js';
 export { lowerModule, type Layer, type LayerGraph } from './layer_graph.js';
 export { encodeOnnx, exportOnnx, ONNX_IR_VERSION, ONNX_OPSET } from './onnx.js';
 export { encodeFrozenGraph, exportFrozenGraph } from './tf_graphdef.js';
-export { modelMetadata, parseModelMetadata, type ModelMetadata } from './model_metadata.js';
+export { modelMetadata, parseModelMetadata, type ModelMetadata } from '../io/model_metadata.js';
 
 export const EXPORT_FORMATS = ['onnx', 'pb'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -7,10 +7,10 @@
  */
 import type { Module } from '../engine/index.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
-import { MODEL_METADATA_KEY, type ModelMetadata } from './model_metadata.js';
+import { MODEL_METADATA_KEY, type ModelMetadata } from '../io/model_metadata.js';
 import { ExportError } from '../errors.js';
 import { lowerModule, type Layer, type LayerGraph } from './layer_graph.js';
-import { ATTR, ONNX_FLOAT, ONNX_INT64, onnxModelType } from './onnx_proto.js';
+import { ATTR, ONNX_FLOAT, ONNX_INT64, onnxModelType } from '../io/onnx_proto.js';
 
 export const ONNX_OPSET = 13;
 export const ONNX_IR_VERSION = 7;

@@ -9,8 +9,8 @@
 import type { Module } from '../engine/index.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
 import { lowerModule, type ConvLayer, type ConvTransposeLayer, type InstanceNormLayer, type Layer, type LayerGraph } from './layer_graph.js';
-import { PB_METADATA_NODE, type ModelMetadata } from './model_metadata.js';
-import { DT_FLOAT, DT_INT32, DT_STRING, graphDefType, type TfAttr, type TfGraph, type TfNode } from './tf_proto.js';
+import { PB_METADATA_NODE, type ModelMetadata } from '../io/model_metadata.js';
+import { DT_FLOAT, DT_INT32, DT_STRING, graphDefType, type TfAttr, type TfGraph, type TfNode } from '../io/tf_proto.js';
 
 /** The GraphDef version the graph claims to be written for; min_consumer 0 lets any TensorFlow load it. */
 export const GRAPH_DEF_PRODUCER = 1286;

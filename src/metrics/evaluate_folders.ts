@@ -7,7 +7,7 @@ import { decodeResized } from '../data/decode.js';
 import { scanInput } from '../data/scan.js';
 import { validateFiles } from '../data/validate.js';
 import { DatasetError } from '../errors.js';
-import { orientedSize } from '../predict/native_size.js';
+import { orientedSize } from '../data/native_size.js';
 import type { FeatureExtractor } from './extractor.js';
 import { featuresOfFiles } from './feature_sets.js';
 import { frechetInceptionDistance } from './fid.js';

@@ -14,6 +14,7 @@
 import { Adam, l1Loss, noGrad, tidy, tidyAsync, withConvolutionPrecision, withWeightCasts, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
 import { ganLoss, type GanMode } from './gan_loss.js';
 import { ImagePool } from './image_pool.js';
+import { modelNames, type ModelName } from './model_names.js';
 import { cycleGanStateDict, loadCycleGanState, type CycleGanState } from './cyclegan_state.js';
 import type { InitType } from './init_weights.js';
 import { defineD, defineG, type GeneratorSpec, type NetD, type NetG } from './networks.js';
@@ -22,8 +23,7 @@ import type { NormType } from './norm_layer.js';
 export const lossNames = ['D_A', 'G_A', 'cycle_A', 'idt_A', 'D_B', 'G_B', 'cycle_B', 'idt_B'] as const;
 export type LossName = (typeof lossNames)[number];
 export type Losses = Record<LossName, number>;
-export const modelNames = ['netG_A', 'netG_B', 'netD_A', 'netD_B'] as const;
-export type ModelName = (typeof modelNames)[number];
+export { modelNames, type ModelName };
 
 /**
  * Called after a phase's backward and before its optimizer step, with that optimizer's parameters:

@@ -7,8 +7,20 @@
  * The optimizers' step counts are numbers, returned beside the tensors.
  */
 import { CheckpointError } from '../errors.js';
-import type { Tensor } from '../engine/index.js';
-import { modelNames, type CycleGan } from './cyclegan.js';
+import type { Adam, Module, Tensor } from '../engine/index.js';
+import type { ImagePool } from './image_pool.js';
+import { modelNames, type ModelName } from './model_names.js';
+
+/** What of a CycleGan its state is made of (cyclegan.ts implements it; this file does not import it, to keep the two one-way). */
+export interface CycleGanParts {
+  nets(): Record<ModelName, Module>;
+  namedParameters(): [string, Tensor][];
+  namedBuffers(): [string, Tensor][];
+  readonly optimizerG: Adam;
+  readonly optimizerD: Adam;
+  readonly fakeAPool: ImagePool;
+  readonly fakeBPool: ImagePool;
+}
 
 export interface CycleGanState {
   tensors: Map<string, Tensor>;
@@ -16,13 +28,13 @@ export interface CycleGanState {
 }
 
 /** The networks' parameter names each optimizer updates, in the optimizer's order. */
-function optimizedNames(model: CycleGan): { G: string[]; D: string[] } {
+function optimizedNames(model: CycleGanParts): { G: string[]; D: string[] } {
   const names = model.namedParameters().map(([n]) => n);
   return { G: names.filter((n) => n.startsWith('netG_')), D: names.filter((n) => n.startsWith('netD_')) };
 }
 
 /** Views of the live tensors (not copies): serialise them before the next training step. */
-export function cycleGanStateDict(model: CycleGan): CycleGanState {
+export function cycleGanStateDict(model: CycleGanParts): CycleGanState {
   const tensors = new Map<string, Tensor>([...model.namedParameters(), ...model.namedBuffers()]);
   const names = optimizedNames(model);
   for (const which of ['G', 'D'] as const) {
@@ -41,7 +53,7 @@ export function cycleGanStateDict(model: CycleGan): CycleGanState {
  * Restores what cycleGanStateDict wrote. Weights and moments are copied in; pool images are taken
  * over (the pools own them afterwards). `source` names the origin in errors.
  */
-export function loadCycleGanState(model: CycleGan, state: CycleGanState, source: string): void {
+export function loadCycleGanState(model: CycleGanParts, state: CycleGanState, source: string): void {
   const { tensors } = state;
   for (const name of modelNames) {
     const own = new Map([...tensors].filter(([k]) => k.startsWith(`${name}.`)).map(([k, v]) => [k.slice(name.length + 1), v]));

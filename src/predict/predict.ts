@@ -8,16 +8,16 @@ import { packageVersion } from '../version.js';
 import type { Parameters } from '../config/parameters.js';
 import { convolutionPrecisionOf } from '../config/resolve.js';
 import { checkDevice, setNumThreads } from '../engine/index.js';
-import { effectivePrecision } from '../engine/bf16_support.js';
+import { effectivePrecision } from '../config/effective_precision.js';
 import { loadGenerator } from '../io/checkpoint.js';
-import { prepareDomain, writeDomainReport } from '../train/domain.js';
-import type { EventSink } from '../train/events.js';
-import { openRunFolder } from '../train/open_run_folder.js';
-import { UseFailures } from '../train/use_failures.js';
-import { generateTranslations } from './generate.js';
+import { prepareDomain, writeDomainReport } from '../data/domain.js';
+import type { EventSink } from '../io/events.js';
+import { openRunFolder } from '../io/open_run_folder.js';
+import { UseFailures } from '../data/use_failures.js';
+import { generateTranslations } from '../translate/generate.js';
 import { detectFormatOfBytes, modelRunnerOfBytes, readModelFile } from './model_runners/index.js';
-import { checkTilingSupported, largeImageTranslator, type LargeImageOptions, type LargeImageTranslator } from './tiled/large_image.js';
-import { engineTranslator, type Translator } from './translator.js';
+import { checkTilingSupported, largeImageTranslator, type LargeImageOptions, type LargeImageTranslator } from '../translate/tiled/large_image.js';
+import { engineTranslator, type Translator } from '../translate/translator.js';
 
 export interface PredictOptions {
   /** The model: a generator or full checkpoint (.safetensors), an .onnx or a frozen .pb, told apart by content. */

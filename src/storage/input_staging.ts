@@ -9,8 +9,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, posix, relative, sep } from 'node:path';
 import { DatasetError } from '../errors.js';
-import { isImageName } from '../data/scan.js';
-import type { EventSink } from '../train/events.js';
+import { isImageName } from '../io/image_names.js';
+import type { EventSink } from '../io/events.js';
 import type { ObjectCache } from './object_cache.js';
 import type { ObjectInfo, ObjectStore } from './object_store.js';
 import { folderPrefix, formatObjectUrl, isObjectUrl, parseObjectUrl, safeKeySegments, type ObjectUrl } from './object_url.js';

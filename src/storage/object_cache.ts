@@ -8,7 +8,7 @@
 import { readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DatasetError } from '../errors.js';
-import type { EventSink } from '../train/events.js';
+import type { EventSink } from '../io/events.js';
 import { localPathOfObject } from './local_copies.js';
 import type { ObjectInfo, ObjectStore } from './object_store.js';
 import { formatObjectUrl, type ObjectUrl } from './object_url.js';

@@ -23,7 +23,7 @@ import type { Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { StorageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
-import type { EventSink, RunEvent } from '../train/events.js';
+import type { EventSink, RunEvent } from '../io/events.js';
 import { StorageFault } from './faults.js';
 import type { ObjectStore } from './object_store.js';
 import { childUrl, folderPrefix, formatObjectUrl, type ObjectUrl } from './object_url.js';

@@ -4,7 +4,7 @@
  * client is loaded only by runs that use a bucket.
  */
 import { ConfigError } from '../errors.js';
-import type { EventSink, RunEvent } from '../train/events.js';
+import type { EventSink, RunEvent } from '../io/events.js';
 import { AddressMap } from './address_map.js';
 import { createS3Client, endpointLabel, resolveEndpoint, type ConnectionSettings } from './connection.js';
 import { InputStager, looksLikeManifest } from './input_staging.js';
@@ -14,7 +14,7 @@ import { ObjectStore } from './object_store.js';
 import { formatObjectUrl, isObjectUrl, parseObjectUrl } from './object_url.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
 import { RunMirror } from './run_mirror.js';
-import type { RunPaths } from './with_object_storage.js';
+import type { RunPaths } from './run_paths.js';
 
 export interface SessionOptions {
   mode: 'train' | 'predict';

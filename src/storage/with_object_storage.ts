@@ -10,18 +10,13 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import { ConfigError, CycleGanError, StorageError } from '../errors.js';
-import type { EventSink, RunEvent } from '../train/events.js';
+import type { EventSink, RunEvent } from '../io/events.js';
 import type { ConnectionSettings } from './connection.js';
 import { isObjectUrl } from './object_url.js';
 import type { RetryPolicy } from './retry.js';
+import type { RunPaths } from './run_paths.js';
 
-export interface RunPaths {
-  source: string;
-  target?: string;
-  out: string;
-  /** predict's model. */
-  resume?: string;
-}
+export type { RunPaths } from './run_paths.js';
 
 export interface ObjectStorageOptions {
   /** 'train' continues from the checkpoint stored at an --out address; 'predict' downloads only inputs. */

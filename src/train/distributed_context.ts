@@ -28,7 +28,7 @@ import type { SafetensorsFile } from '../io/safetensors.js';
 import type { TrainingProgress } from '../io/checkpoint.js';
 import { fromStored } from '../io/tensor_store.js';
 import type { CycleGan, GradientHook, Losses } from '../model/cyclegan.js';
-import type { Translator } from '../predict/translator.js';
+import type { Translator } from '../translate/translator.js';
 import type { Batch } from './batches.js';
 
 export interface DistributedOptions {

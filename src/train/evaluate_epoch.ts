@@ -23,9 +23,9 @@ import { frechetInceptionDistance } from '../metrics/fid.js';
 import { InceptionExtractor } from '../metrics/inception_extractor.js';
 import { kernelInceptionDistance } from '../metrics/kid.js';
 import type { CycleGan } from '../model/cyclegan.js';
-import { engineTranslator } from '../predict/translator.js';
-import type { EventSink, MetricScores } from './events.js';
-import type { RunFolder } from './run_folder.js';
+import { engineTranslator } from '../translate/translator.js';
+import type { EventSink, MetricScores } from '../io/events.js';
+import type { RunFolder } from '../io/run_folder.js';
 import { saveModelFiles } from './save_model.js';
 import { derivedRng } from './seeds.js';
 

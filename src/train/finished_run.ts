@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import type { Parameters } from '../config/parameters.js';
 import type { TrainingProgress } from '../io/checkpoint.js';
-import type { RunFolder } from './run_folder.js';
+import type { RunFolder } from '../io/run_folder.js';
 
 export function runIsFinished(folder: RunFolder, progress: TrainingProgress, p: Readonly<Parameters>): boolean {
   if (progress.epoch < p.max_epoch || progress.stepInEpoch !== 0) return false;

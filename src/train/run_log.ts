@@ -11,7 +11,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '../io/atomic_write.js';
-import type { EventSink, RunEvent } from './events.js';
+import type { EventSink, RunEvent } from '../io/events.js';
 
 const LOGGED: ReadonlySet<RunEvent['type']> = new Set(['start', 'step', 'epoch', 'saved', 'interrupted', 'warning', 'metrics', 'done']);
 

@@ -2,7 +2,7 @@
 import type { Parameters } from '../config/parameters.js';
 import { changedParameters, defaultParameters } from '../config/resolve.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
-import type { EventSink } from './events.js';
+import type { EventSink } from '../io/events.js';
 
 export function writeRunParameters(path: string, p: Readonly<Parameters>): void {
   writeFileAtomic(path, JSON.stringify({ parameters: p, changed_from_default: changedParameters(p) }, null, 2) + '\n');

@@ -11,7 +11,7 @@ import { loadImage } from '../data/decode.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
 import type { ScannedFile } from '../data/scan.js';
 import type { CycleGan } from '../model/cyclegan.js';
-import type { RunFolder } from './run_folder.js';
+import type { RunFolder } from '../io/run_folder.js';
 import { sampleSheet, type LabelledImage } from './sample_sheet.js';
 
 /** Pairs of rows on a sheet: four keeps a 256 px sheet about 1 MB. */

@@ -7,7 +7,7 @@ import type { Parameters } from '../config/parameters.js';
 import { exportGenerator, modelMetadata } from '../export/index.js';
 import { saveGenerator } from '../io/checkpoint.js';
 import type { CycleGan } from '../model/cyclegan.js';
-import type { RunFolder } from './run_folder.js';
+import type { RunFolder } from '../io/run_folder.js';
 
 export async function saveModelFiles(model: CycleGan, p: Readonly<Parameters>, epoch: number, folder: RunFolder): Promise<string[]> {
   const files = [folder.modelFile(epoch, 'safetensors'), folder.modelFile(epoch, 'pb'), folder.modelFile(epoch, 'onnx')];

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { referenceLayoutOf, describeLayout } from '../data/reference_layout.js';
 import { ConfigError } from '../errors.js';
-import type { EventSink } from './events.js';
+import type { EventSink } from '../io/events.js';
 
 export interface TrainingInputs {
   source: string;

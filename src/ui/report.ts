@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic_write.js';
-import type { EventSink } from '../train/events.js';
+import type { EventSink } from '../io/events.js';
 import { bundleBrowserCode } from './bundle.js';
 import { readRunSnapshot } from './live_run.js';
 import { reportHtml } from './page_html.js';

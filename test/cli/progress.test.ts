@@ -8,7 +8,7 @@ import { progressLine, type TrainingPosition } from '../../src/cli/progress_line
 import { createRenderer, isInteractive, runEstimate } from '../../src/cli/render.js';
 import { train } from '../../src/train/trainer.js';
 import { resolveParameters } from '../../src/config/resolve.js';
-import type { RunEvent } from '../../src/train/events.js';
+import type { RunEvent } from '../../src/io/events.js';
 import { fixtures, tinyParameters } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/reference.js';
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { createRenderer } from '../../src/cli/render.js';
-import type { RunEvent } from '../../src/train/events.js';
+import type { RunEvent } from '../../src/io/events.js';
 
 class Terminal extends Writable {
   readonly isTTY = true;

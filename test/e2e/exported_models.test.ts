@@ -11,7 +11,7 @@ import { resolveParameters } from '../../src/config/resolve.js';
 import { loadImage } from '../../src/data/decode.js';
 import { CheckpointError } from '../../src/errors.js';
 import { detectModelFormat } from '../../src/predict/model_runners/index.js';
-import { orientedSize } from '../../src/predict/native_size.js';
+import { orientedSize } from '../../src/data/native_size.js';
 import * as E from '../../src/engine/index.js';
 import { loadGenerator } from '../../src/io/checkpoint.js';
 import { loadModel, predict } from '../../src/predict/predict.js';

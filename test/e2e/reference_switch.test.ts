@@ -9,7 +9,7 @@ import { initFromReference } from '../../src/io/init_from.js';
 import { decodePth } from '../../src/io/pth_read.js';
 import { CycleGan } from '../../src/model/cyclegan.js';
 import { cycleGanOptionsOf } from '../../src/model/model_options.js';
-import type { RunEvent } from '../../src/train/events.js';
+import type { RunEvent } from '../../src/io/events.js';
 import { train } from '../../src/train/trainer.js';
 import { fixtures, tinyParameters } from '../helpers/fixtures.js';
 import { runReference, tempDir } from '../helpers/reference.js';

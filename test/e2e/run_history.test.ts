@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { resolveParameters } from '../../src/config/resolve.js';
 import { readCheckpoint } from '../../src/io/checkpoint.js';
-import type { RunEvent } from '../../src/train/events.js';
+import type { RunEvent } from '../../src/io/events.js';
 import { train } from '../../src/train/trainer.js';
 import { fixtures, tinyParameters } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/reference.js';

@@ -13,7 +13,7 @@ import { loadImage } from '../../src/data/decode.js';
 import { tensor, tidy } from '../../src/engine/index.js';
 import { loadGenerator } from '../../src/io/checkpoint.js';
 import { predict } from '../../src/predict/predict.js';
-import type { RunEvent } from '../../src/train/events.js';
+import type { RunEvent } from '../../src/io/events.js';
 import { train } from '../../src/train/trainer.js';
 import { fixtures, tinyParameters } from '../helpers/fixtures.js';
 import { repoRoot, tempDir } from '../helpers/reference.js';

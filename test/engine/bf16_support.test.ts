@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveParameters } from '../../src/config/resolve.js';
-import { bf16HardwareOf, effectivePrecision, readCpuFlags } from '../../src/engine/bf16_support.js';
+import { effectivePrecision } from '../../src/config/effective_precision.js';
+import { bf16HardwareOf, readCpuFlags } from '../../src/engine/bf16_support.js';
 
 const cpuinfo = (flags: string) => `processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: ${flags}\n\nprocessor\t: 1\nflags\t\t: ${flags}\n`;
 

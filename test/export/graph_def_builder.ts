@@ -3,7 +3,7 @@
  * convolutions, Shape/StridedSlice/Pack size arithmetic, arbitrary node names), so the .pb runner is
  * checked on graphs our own exporter would never write.
  */
-import { DT_FLOAT, DT_INT32, graphDefType, type TfAttr, type TfNode } from '../../src/export/tf_proto.js';
+import { DT_FLOAT, DT_INT32, graphDefType, type TfAttr, type TfNode } from '../../src/io/tf_proto.js';
 
 export const T: TfAttr = { type: DT_FLOAT };
 export const I32: TfAttr = { type: DT_INT32 };

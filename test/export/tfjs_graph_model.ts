@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
-import { graphDefType } from '../../src/export/tf_proto.js';
+import { graphDefType } from '../../src/io/tf_proto.js';
 
 interface JsonTensor {
   dtype?: string;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openImage, readImageFile } from '../../src/data/open_image.js';
-import { orientedSize } from '../../src/predict/native_size.js';
+import { orientedSize } from '../../src/data/native_size.js';
 import { fixture } from '../data/paths.js';
 
 const USABLE = ['I_UPPER.JPG', 'a_photo.jpg', 'b_alpha.png', 'c_gray.png', 'd_anim.gif', 'e_rgb24.bmp', 'f_image.webp', 'g_image.tiff', 'h_rotated.jpg'];

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageError } from '../../src/errors.js';
 import { scanInput } from '../../src/data/scan.js';
-import type { RunEvent } from '../../src/train/events.js';
+import type { RunEvent } from '../../src/io/events.js';
 import { withObjectStorage, type ObjectStorageOptions } from '../../src/storage/with_object_storage.js';
 import { fixtures } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/reference.js';

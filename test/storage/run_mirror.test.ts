@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EventSink } from '../../src/train/events.js';
+import type { EventSink } from '../../src/io/events.js';
 import { withObjectStorage, type ObjectStorageOptions } from '../../src/storage/with_object_storage.js';
 import { tempDir } from '../helpers/reference.js';
 import { startS3Server, type S3TestServer } from '../helpers/s3_server.js';

@@ -14,7 +14,7 @@ import { resolveParameters } from '../../src/config/resolve.js';
 import { StorageError } from '../../src/errors.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { predict } from '../../src/predict/predict.js';
-import type { RunEvent } from '../../src/train/events.js';
+import type { RunEvent } from '../../src/io/events.js';
 import { train } from '../../src/train/trainer.js';
 import { withObjectStorage, type ObjectStorageOptions } from '../../src/storage/with_object_storage.js';
 import { fixtures, tinyParameters } from '../helpers/fixtures.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { resolveParameters } from '../../src/config/resolve.js';
 import type { ScannedFile } from '../../src/data/scan.js';
 import { evalSubset } from '../../src/train/evaluate_epoch.js';
-import type { RunEvent } from '../../src/train/events.js';
+import type { RunEvent } from '../../src/io/events.js';
 import { train } from '../../src/train/trainer.js';
 import { fixtures, tinyParameters } from '../helpers/fixtures.js';
 import { tempDir } from '../helpers/reference.js';

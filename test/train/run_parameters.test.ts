@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Parameters } from '../../src/config/parameters.js';
 import { resolveParameters } from '../../src/config/resolve.js';
-import type { RunEvent } from '../../src/train/events.js';
+import type { RunEvent } from '../../src/io/events.js';
 import { reconcileResumedParameters } from '../../src/train/run_parameters.js';
 
 test('a checkpoint saved before a parameter existed resumes with its default, without a warning', () => {

@@ -3,13 +3,13 @@
  * imported on demand, so running an .onnx never loads the engine (and libtorch) at all.
  */
 import { CheckpointError } from '../../errors.js';
-import { detectFormatOfBytes, readModelFile } from './model_format.js';
+import { detectFormatOfBytes, readModelFile } from '../../io/model_format.js';
 import type { ModelRunner } from './model_runner.js';
 import type { OnnxRunnerOptions } from './onnx_runner.js';
 import type { PbRunnerOptions } from './pb_runner.js';
 
 export { checkBatch, type ModelRunner, type RunResult } from './model_runner.js';
-export { detectFormatOfBytes, detectModelFormat, readModelFile, type ModelFormat } from './model_format.js';
+export { detectFormatOfBytes, detectModelFormat, readModelFile, type ModelFormat } from '../../io/model_format.js';
 export type { OnnxRunnerOptions } from './onnx_runner.js';
 export type { PbRunnerOptions } from './pb_runner.js';
 

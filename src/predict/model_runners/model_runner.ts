@@ -4,7 +4,7 @@
  * training generator; it lives here, apart from the engine, so the ONNX runner needs no libtorch.
  */
 import { ConfigError } from '../../errors.js';
-import type { ModelMetadata } from '../../export/model_metadata.js';
+import type { ModelMetadata } from '../../io/model_metadata.js';
 
 export interface RunResult {
   data: Float32Array;

@@ -5,10 +5,10 @@
  */
 import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { CheckpointError } from '../../errors.js';
-import { onnxModelType } from '../../export/onnx_proto.js';
-import { MODEL_METADATA_KEY, parseModelMetadata, type ModelMetadata } from '../../export/model_metadata.js';
+import { onnxModelType } from '../../io/onnx_proto.js';
+import { MODEL_METADATA_KEY, parseModelMetadata, type ModelMetadata } from '../../io/model_metadata.js';
 import { checkBatch, type ModelRunner, type RunResult } from './model_runner.js';
-import { detectFormatOfBytes, readModelFile } from './model_format.js';
+import { detectFormatOfBytes, readModelFile } from '../../io/model_format.js';
 
 export interface OnnxRunnerOptions {
   /** Threads for one op; default onnxruntime's choice (the machine's cores). */

@@ -4,7 +4,7 @@
  * decoded to host arrays, and the order in which to evaluate what an output needs.
  */
 import { CheckpointError } from '../../errors.js';
-import { DT_FLOAT, DT_INT32, DT_INT64, graphDefType, type TfAttr, type TfGraph, type TfNode, type TfShape, type TfTensor } from '../../export/tf_proto.js';
+import { DT_FLOAT, DT_INT32, DT_INT64, graphDefType, type TfAttr, type TfGraph, type TfNode, type TfShape, type TfTensor } from '../../io/tf_proto.js';
 
 export interface PbNode {
   name: string;

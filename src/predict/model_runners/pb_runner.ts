@@ -7,9 +7,9 @@
  */
 import { checkDevice, keep, noGrad, tensor, Tensor, tidy } from '../../engine/index.js';
 import { CheckpointError } from '../../errors.js';
-import { PB_METADATA_NODE, parseModelMetadata, type ModelMetadata } from '../../export/model_metadata.js';
+import { PB_METADATA_NODE, parseModelMetadata, type ModelMetadata } from '../../io/model_metadata.js';
 import { checkBatch, type ModelRunner, type RunResult } from './model_runner.js';
-import { detectFormatOfBytes, readModelFile } from './model_format.js';
+import { detectFormatOfBytes, readModelFile } from '../../io/model_format.js';
 import { decodeGraphDef, decodeTensor, executionOrder, NodeAttrs, shapeDims, type PbGraph, type PbNode } from './pb_graph.js';
 import { hostInts } from './pb_host_ops.js';
 import { KERNELS, SUPPORTED_OPS, type Value } from './pb_ops.js';

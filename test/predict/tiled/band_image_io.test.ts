@@ -9,9 +9,9 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import { decodeResized } from '../../../src/data/decode.js';
 import { writeImage } from '../../../src/data/image_write.js';
-import { orientedSize, roundToMultipleOf4, writeResized } from '../../../src/predict/native_size.js';
-import { createStore } from '../../../src/predict/tiled/activation_store.js';
-import { readImageInBands, writeImageFromBands } from '../../../src/predict/tiled/band_image_io.js';
+import { orientedSize, roundToMultipleOf4, writeResized } from '../../../src/data/native_size.js';
+import { createStore } from '../../../src/translate/tiled/activation_store.js';
+import { readImageInBands, writeImageFromBands } from '../../../src/translate/tiled/band_image_io.js';
 import { fixtures } from '../../helpers/fixtures.js';
 import { tempDir } from '../../helpers/reference.js';
 

@@ -15,8 +15,8 @@ import { exportGenerator } from '../../../src/export/index.js';
 import { saveGenerator } from '../../../src/io/checkpoint.js';
 import { ResnetGenerator } from '../../../src/model/resnet_generator.js';
 import { predict } from '../../../src/predict/predict.js';
-import type { LargeImageOptions } from '../../../src/predict/tiled/large_image.js';
-import type { RunEvent } from '../../../src/train/events.js';
+import type { LargeImageOptions } from '../../../src/translate/tiled/large_image.js';
+import type { RunEvent } from '../../../src/io/events.js';
 import { tempDir } from '../../helpers/reference.js';
 
 const dir = tempDir();

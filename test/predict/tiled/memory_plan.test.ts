@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ResnetGenerator } from '../../../src/model/resnet_generator.js';
-import { compilePlan } from '../../../src/predict/tiled/layer_plan.js';
-import { decideMemory, peakStoreBytes, tileWorkingBytes, imageBufferBytes } from '../../../src/predict/tiled/memory_plan.js';
+import { compilePlan } from '../../../src/translate/tiled/layer_plan.js';
+import { decideMemory, peakStoreBytes, tileWorkingBytes, imageBufferBytes } from '../../../src/translate/tiled/memory_plan.js';
 import { ConfigError } from '../../../src/errors.js';
 
 const net = new ResnetGenerator({ channels: 3, ngf: 8, nBlocks: 1 });

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { manualSeed, noGrad, rand, tensor, tidy } from '../../../src/engine/index.js';
 import { ResnetGenerator } from '../../../src/model/resnet_generator.js';
-import { createStore, type StoreKind } from '../../../src/predict/tiled/activation_store.js';
-import { compilePlan } from '../../../src/predict/tiled/layer_plan.js';
-import { readOutputRows, runPlan, storeFromChw } from '../../../src/predict/tiled/run_plan.js';
+import { createStore, type StoreKind } from '../../../src/translate/tiled/activation_store.js';
+import { compilePlan } from '../../../src/translate/tiled/layer_plan.js';
+import { readOutputRows, runPlan, storeFromChw } from '../../../src/translate/tiled/run_plan.js';
 import { maxAbsDiff } from '../../helpers/assert_close.js';
 
 function compare(channels: 1 | 3, height: number, width: number, tile: number, kind: StoreKind = 'memory'): { diff: number; spread: number; progress: number[] } {

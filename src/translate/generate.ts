@@ -9,9 +9,9 @@ import { loadImage } from '../data/decode.js';
 import { writeImage } from '../data/image_write.js';
 import type { ScannedFile } from '../data/scan.js';
 import { manifestEntry, writeManifest, type ManifestEntry } from '../io/manifest.js';
-import type { EventSink } from '../train/events.js';
-import type { RunFolder } from '../train/run_folder.js';
-import { orientedSize, roundToMultipleOf4, writeResized } from './native_size.js';
+import type { EventSink } from '../io/events.js';
+import type { RunFolder } from '../io/run_folder.js';
+import { orientedSize, roundToMultipleOf4, writeResized } from '../data/native_size.js';
 import type { LargeImageTranslator } from './tiled/large_image.js';
 import type { Translator } from './translator.js';
 

@@ -4,8 +4,8 @@
  * agree: before, a run whose 10 of 45 files failed at use reported 45 usable and 0 rejected, said
  * "translated 45 images" and wrote 35.
  */
-import type { ScannedFile } from '../data/scan.js';
-import type { Rejection, ValidationResult } from '../data/validate.js';
+import type { ScannedFile } from './scan.js';
+import type { Rejection, ValidationResult } from './validate.js';
 
 export class UseFailures {
   private readonly reasons = new Map<string, string>();

@@ -4,8 +4,8 @@
  * to a multiple of 4 and resized back afterwards.
  */
 import sharp from 'sharp';
-import { openImage, readImageFile } from '../data/open_image.js';
-import { encodeImage } from '../data/image_write.js';
+import { openImage, readImageFile } from './open_image.js';
+import { encodeImage } from './image_write.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
 
 export interface Size {

@@ -9,10 +9,10 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Reader } from 'protobufjs';
-import { CheckpointError } from '../../errors.js';
-import { MODEL_PROTO_FIELDS } from '../../export/onnx_proto.js';
-import { GRAPH_DEF_FIELDS } from '../../export/tf_proto.js';
-import { pthFormatOf } from '../../io/pth_read.js';
+import { CheckpointError } from '../errors.js';
+import { MODEL_PROTO_FIELDS } from './onnx_proto.js';
+import { GRAPH_DEF_FIELDS } from './tf_proto.js';
+import { pthFormatOf } from './pth_read.js';
 
 export type ModelFormat = 'onnx' | 'pb' | 'checkpoint';
 

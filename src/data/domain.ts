@@ -3,9 +3,9 @@
  * A domain with no usable image stops the run before any training.
  */
 import { DatasetError } from '../errors.js';
-import { scanInput, type InputListing, type ScannedFile } from '../data/scan.js';
-import { validateFiles, writeValidationReport, type ValidationResult } from '../data/validate.js';
-import type { EventSink } from './events.js';
+import { scanInput, type InputListing, type ScannedFile } from './scan.js';
+import { validateFiles, writeValidationReport, type ValidationResult } from './validate.js';
+import type { EventSink } from '../io/events.js';
 
 export interface PreparedDomain {
   name: string;

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { luma } from '../../data/decode.js';
 import { openImage, readImageFile, readImageHeader } from '../../data/open_image.js';
 import { ConfigError, DatasetError } from '../../errors.js';
-import type { Size } from '../native_size.js';
+import type { Size } from '../../data/native_size.js';
 import type { ActivationStore } from './activation_store.js';
 import { readOutputRows } from './run_plan.js';
 import type { Activation } from './tile_ops.js';

@@ -3,9 +3,9 @@
  * against a second process, remove the temporary files of killed runs, and with `restart` remove the
  * previous run's outputs. The caller releases the lock when it is done.
  */
-import { ensureOutputFolder } from '../io/output_folder.js';
-import { removeOrphanTemps } from '../io/orphan_temps.js';
-import { acquireRunLock, type RunLock } from '../io/run_lock.js';
+import { ensureOutputFolder } from './output_folder.js';
+import { removeOrphanTemps } from './orphan_temps.js';
+import { acquireRunLock, type RunLock } from './run_lock.js';
 import type { EventSink } from './events.js';
 import { removePreviousRun } from './restart.js';
 import { runFolder, type RunFolder } from './run_folder.js';
