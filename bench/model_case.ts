@@ -2,7 +2,7 @@
  * The CycleGAN every training-step benchmark trains (train-step and pipeline): its settings, the
  * fields a case carries to its worker process, and the model a worker builds from them.
  */
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/engine/rng.js';
 import type { ConvolutionPrecision } from '../src/engine/index.js';
 import { CycleGan } from '../src/model/cyclegan.js';
 import { cycleGanOptionsOf } from '../src/model/model_options.js';
@@ -30,5 +30,5 @@ export interface ModelCase {
 export function buildModel(c: ModelCase): CycleGan {
   const rng = new Rng(c.seed);
   const p = { image_channel: c.channels as 1 | 3, ngf: c.ngf, ndf: c.ndf, n_blocks: c.nBlocks, g_learning_rate: c.learningRate, d_learning_rate: c.learningRate };
-  return new CycleGan(cycleGanOptionsOf({ ...p, lambda_cycle: c.lambdaCycle, lambda_identity: c.lambdaIdentity, pool_size: c.poolSize, device: 'cpu' }, () => rng.next(), c.precision));
+  return new CycleGan(cycleGanOptionsOf({ ...p, lambda_cycle: c.lambdaCycle, lambda_identity: c.lambdaIdentity, pool_size: c.poolSize, device: 'cpu' }, rng, c.precision));
 }

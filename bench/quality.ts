@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadImage } from '../src/data/decode.js';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/engine/rng.js';
 import * as E from '../src/engine/index.js';
 import { CycleGan, lossNames, type Losses } from '../src/model/cyclegan.js';
 import type { BenchContext, BenchOutput, Benchmark, Table } from './benchmark.js';
@@ -102,7 +102,7 @@ function train(run: (typeof RUNS)[number], data: Data, plan: { steps: number; la
   E.setNumThreads(THREADS);
   E.manualSeed(run.seed);
   const rng = new Rng(run.seed);
-  const model = new CycleGan({ ...NETWORK, random: () => rng.next(), precision: run.precision });
+  const model = new CycleGan({ ...NETWORK, poolRng: rng, precision: run.precision });
   try {
     const initChecksum = E.tidy(() => model.netG_A.parameters()[0]!.abs().sum().item());
     const losses: Losses[] = [];

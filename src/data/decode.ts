@@ -15,7 +15,7 @@
 import sharp from 'sharp';
 import { ConfigError, DatasetError } from '../errors.js';
 import { openImage, readImageFile, readImageHeader } from './open_image.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../engine/rng.js';
 
 export interface ImageShape {
   /** 1 for grayscale, 3 for RGB. */

@@ -5,7 +5,7 @@ export { encodeImage, tileImages, writeImage, type ChwImage } from './image_writ
 export { readManifest, type ManifestEntry } from './modelarts_manifest.js';
 export { DEFAULT_MAX_PIXELS, openImage, readImageFile, readImageHeader, type ImageHeader } from './open_image.js';
 export { Prefetcher, type Prefetched, type PrefetcherOptions } from './prefetch.js';
-export { Rng, type RngState } from './rng.js';
+export { Rng, type RngState } from '../engine/rng.js';
 export { IMAGE_EXTENSIONS, isImageName, scanInput, type InputLayout, type InputListing, type ScannedFile } from './scan.js';
 export {
   checkImage,

@@ -13,6 +13,7 @@ import { inferGenerator } from './infer_architecture.js';
 import { decodePth, pthFormatOf } from './pth_read.js';
 import { decodeSafetensors, readSafetensors, readWeightsFile, writeSafetensors, type SafetensorsFile, type StoredTensor } from './safetensors.js';
 import { fromStored, toStored } from './tensor_store.js';
+import type { RngState } from '../engine/rng.js';
 import { availableMemoryBytes, gibibytes, translationMemoryBytes } from '../model/memory_estimate.js';
 
 export const CHECKPOINT_FORMAT = 'cyclegan-checkpoint/1';
@@ -26,7 +27,7 @@ export interface TrainingProgress {
   stepInEpoch: number;
   /** Steps done since the start of training. */
   globalStep: number;
-  /** State of the run's random generator (image pools). */
+  /** State of the image pools' random generator (rank 0's in data-parallel runs). */
   rng: unknown;
   optimizerSteps: { G: number; D: number };
   /** Data-parallel runs: the number of ranks, and each rank's pool generator (index 0 is `rng`); their pools are saved as pool.rank<r>.fake_A.<i>. */
@@ -40,13 +41,16 @@ export interface CheckpointMeta {
   progress: TrainingProgress;
 }
 
+/** Where a run stands apart from what the model's own state holds (optimizer steps, the pools' generator). */
+export type RunPosition = Omit<TrainingProgress, 'rng' | 'optimizerSteps'>;
+
 /** `extra`: further tensors stored beside the model's (data-parallel ranks' pools). */
-export function saveCheckpoint(path: string, model: CycleGan, parameters: Parameters, progress: TrainingProgress, extra?: ReadonlyMap<string, Tensor>): void {
+export function saveCheckpoint(path: string, model: CycleGan, parameters: Parameters, position: RunPosition, extra?: ReadonlyMap<string, Tensor>): void {
   const state = model.stateDict();
   const tensors = new Map<string, StoredTensor>();
   for (const [n, t] of extra ?? []) tensors.set(n, toStored(t));
   for (const [n, t] of state.tensors) tensors.set(n, toStored(t));
-  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, parameters, progress: { ...progress, optimizerSteps: state.optimizerSteps } };
+  const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, parameters, progress: { ...position, rng: state.poolRng, optimizerSteps: state.optimizerSteps } };
   writeSafetensors(path, tensors, { cyclegan: JSON.stringify(meta) });
 }
 
@@ -67,9 +71,9 @@ export function readCheckpoint(path: string): { file: SafetensorsFile; meta: Che
   return { file, meta: meta as unknown as CheckpointMeta };
 }
 
-/** Restores networks, optimizers and pools of a model built with the checkpoint's parameters. */
+/** Restores networks, optimizers, pools and the pools' generator of a model built with the checkpoint's parameters. */
 export function restoreCheckpoint(model: CycleGan, file: SafetensorsFile, progress: TrainingProgress, path: string): void {
-  tidy(() => model.loadStateDict({ tensors: new Map([...file.tensors].map(([n, s]) => [n, fromStored(s)])), optimizerSteps: progress.optimizerSteps }, path));
+  tidy(() => model.loadStateDict({ tensors: new Map([...file.tensors].map(([n, s]) => [n, fromStored(s)])), optimizerSteps: progress.optimizerSteps, poolRng: progress.rng as RngState }, path));
 }
 
 export interface GeneratorMeta {

@@ -8,7 +8,7 @@
  * Unlike FID it is unbiased, so it is comparable across the few hundred images a CycleGAN test set has.
  */
 import { indexSelect, matmul, noGrad, tensor, tidy, type Tensor } from '../engine/index.js';
-import { Rng } from '../data/rng.js';
+import { Rng } from '../engine/rng.js';
 import { checkPair, type FeatureMatrix } from './features.js';
 
 export interface KidOptions {

@@ -17,6 +17,7 @@ import { ImagePool } from './image_pool.js';
 import { modelNames, type ModelName } from './model_names.js';
 import { cycleGanStateDict, loadCycleGanState, type CycleGanState } from './cyclegan_state.js';
 import type { InitType } from './init_weights.js';
+import type { Rng } from '../engine/rng.js';
 import { defineD, defineG, type GeneratorSpec, type NetD, type NetG } from './networks.js';
 import type { NormType } from './norm_layer.js';
 
@@ -53,8 +54,8 @@ export interface CycleGanOptions {
   lambdaIdentity: number;
   /** Fakes kept for the discriminators; default 50. */
   poolSize: number;
-  /** Uniform [0, 1) numbers for the image pools: the run's seeded generator. */
-  random: () => number;
+  /** The image pools' random generator (the run's seeded stream); the model owns it from here on, and its state is part of stateDict(). */
+  poolRng: Rng;
   /** Convolution precision; default float32. */
   precision?: ConvolutionPrecision;
   /** Where the networks and optimizer state live ('cpu', 'cuda', 'cuda:N'); default cpu. Weights are drawn on the CPU first, so a seed gives the same initial weights on every device. */
@@ -70,6 +71,7 @@ export class CycleGan {
   readonly optimizerD: Adam;
   readonly fakeAPool: ImagePool;
   readonly fakeBPool: ImagePool;
+  readonly poolRng: Rng;
 
   constructor(readonly options: CycleGanOptions) {
     const g = this.generatorSpec();
@@ -83,8 +85,10 @@ export class CycleGan {
     const betas: [number, number] = [0.5, 0.999];
     this.optimizerG = new Adam([...this.netG_A.parameters(), ...this.netG_B.parameters()], { lr: options.gLearningRate, betas });
     this.optimizerD = new Adam([...this.netD_A.parameters(), ...this.netD_B.parameters()], { lr: options.dLearningRate, betas });
-    this.fakeAPool = new ImagePool(options.poolSize, options.random);
-    this.fakeBPool = new ImagePool(options.poolSize, options.random);
+    this.poolRng = options.poolRng;
+    const random = () => this.poolRng.next();
+    this.fakeAPool = new ImagePool(options.poolSize, random);
+    this.fakeBPool = new ImagePool(options.poolSize, random);
   }
 
   /** What rebuilds either generator (saved with generator files). */
@@ -107,7 +111,7 @@ export class CycleGan {
     return modelNames.flatMap((name) => this.nets()[name].namedBuffers(`${name}.`));
   }
 
-  /** Networks, optimizer moments and image pools under flat names (cyclegan_state.ts); live tensors, not copies. */
+  /** Networks, optimizer moments, image pools and the pools' generator under flat names (cyclegan_state.ts); live tensors, not copies. */
   stateDict(): CycleGanState {
     return cycleGanStateDict(this);
   }

@@ -4,10 +4,11 @@
  *   optimizer_G.exp_avg.netG_A.model.1.weight, optimizer_G.exp_avg_sq.<same>, optimizer_D...
  *                                        Adam's moments, named after the parameter they belong to
  *   pool.fake_A.0 ...                    the image pools' history
- * The optimizers' step counts are numbers, returned beside the tensors.
+ * The optimizers' step counts and the pools' random generator are plain JSON, returned beside the tensors.
  */
 import { CheckpointError } from '../errors.js';
 import type { Adam, Module, Tensor } from '../engine/index.js';
+import type { Rng, RngState } from '../engine/rng.js';
 import type { ImagePool } from './image_pool.js';
 import { modelNames, type ModelName } from './model_names.js';
 
@@ -20,11 +21,14 @@ export interface CycleGanParts {
   readonly optimizerD: Adam;
   readonly fakeAPool: ImagePool;
   readonly fakeBPool: ImagePool;
+  readonly poolRng: Rng;
 }
 
 export interface CycleGanState {
   tensors: Map<string, Tensor>;
   optimizerSteps: { G: number; D: number };
+  /** Where the pools' generator stands; a state without it (older checkpoints kept it elsewhere) leaves the generator as it is. */
+  poolRng?: RngState;
 }
 
 /** The networks' parameter names each optimizer updates, in the optimizer's order. */
@@ -46,7 +50,7 @@ export function cycleGanStateDict(model: CycleGanParts): CycleGanState {
   }
   model.fakeAPool.images.forEach((t, i) => tensors.set(`pool.fake_A.${i}`, t));
   model.fakeBPool.images.forEach((t, i) => tensors.set(`pool.fake_B.${i}`, t));
-  return { tensors, optimizerSteps: { G: model.optimizerG.stepCount, D: model.optimizerD.stepCount } };
+  return { tensors, optimizerSteps: { G: model.optimizerG.stepCount, D: model.optimizerD.stepCount }, poolRng: model.poolRng.state() };
 }
 
 /**
@@ -79,4 +83,5 @@ export function loadCycleGanState(model: CycleGanParts, state: CycleGanState, so
     for (let i = 0; tensors.has(`pool.${key}.${i}`); i++) images.push(tensors.get(`pool.${key}.${i}`)!);
     pool.restore(images);
   }
+  if (state.poolRng) model.poolRng.restore(state.poolRng);
 }

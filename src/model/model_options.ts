@@ -1,6 +1,7 @@
 /** The run parameters that choose and shape the networks, turned into the model's options. */
 import type { Parameters } from '../config/parameters.js';
 import type { ConvolutionPrecision } from '../engine/index.js';
+import type { Rng } from '../engine/rng.js';
 import type { CycleGanOptions } from './cyclegan.js';
 import type { GeneratorSpec } from './networks.js';
 
@@ -16,7 +17,7 @@ export function generatorSpecOf(p: Pick<ModelParameters, 'image_channel' | 'ngf'
 
 export function cycleGanOptionsOf(
   p: Pick<Parameters, 'image_channel' | 'ngf' | 'ndf' | 'n_blocks' | 'g_learning_rate' | 'd_learning_rate' | 'lambda_cycle' | 'lambda_identity' | 'pool_size' | 'device'> & Partial<ModelParameters>,
-  random: () => number,
+  poolRng: Rng,
   precision?: ConvolutionPrecision,
 ): CycleGanOptions {
   const d = { ...REFERENCE_DEFAULTS, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) } as typeof p & typeof REFERENCE_DEFAULTS;
@@ -39,7 +40,7 @@ export function cycleGanOptionsOf(
     lambdaCycle: p.lambda_cycle,
     lambdaIdentity: p.lambda_identity,
     poolSize: p.pool_size,
-    random,
+    poolRng,
     precision,
     device: p.device,
   };

@@ -23,7 +23,7 @@
  */
 import { DistributedError } from '../errors.js';
 import { ProcessGroup, tensor, tidyAsync, zeros, type DistBackend, type Tensor } from '../engine/index.js';
-import type { RngState, Rng } from '../data/rng.js';
+import type { RngState } from '../engine/rng.js';
 import type { SafetensorsFile } from '../io/safetensors.js';
 import type { TrainingProgress } from '../io/checkpoint.js';
 import { fromStored } from '../io/tensor_store.js';
@@ -168,13 +168,13 @@ export class DistributedContext {
    * pool.rank<r>.fake_A.<i>; rankRng[r] the generator of rank r, rankRng[0] rank 0's own). A collective:
    * every rank calls it at each checkpoint. `imageShape` is one pool image's [1, C, H, W].
    */
-  async gatherPools(model: CycleGan, rng: Rng, imageShape: number[], device: string): Promise<PoolSnapshot> {
+  async gatherPools(model: CycleGan, imageShape: number[], device: string): Promise<PoolSnapshot> {
     const exchange = ++this.#poolExchanges;
     const tensors = new Map<string, Tensor>();
-    const rankRng: RngState[] = [rng.state()];
+    const rankRng: RngState[] = [model.poolRng.state()];
     for (let r = 1; r < this.worldSize; r++) {
       const key = `pools/${exchange}/${r}`;
-      if (this.rank === r) await this.group.storeSet(key, JSON.stringify({ a: model.fakeAPool.images.length, b: model.fakeBPool.images.length, rng: rng.state() }));
+      if (this.rank === r) await this.group.storeSet(key, JSON.stringify({ a: model.fakeAPool.images.length, b: model.fakeBPool.images.length, rng: model.poolRng.state() }));
       const info = JSON.parse((await this.agreeKey(key)) ?? '{}') as { a: number; b: number; rng: RngState };
       rankRng.push(info.rng);
       const own = this.rank === r;
@@ -189,11 +189,10 @@ export class DistributedContext {
 
   /**
    * On resume: hands each rank its pools and pool generator from rank 0's checkpoint (`file`, on rank 0
-   * only). Returns this rank's generator state, or null on rank 0 (which restored its own) and on a rank
-   * the checkpoint has nothing for (it was written with fewer ranks).
+   * only) and restores them into `model`. Rank 0 restored its own with the checkpoint; a rank the
+   * checkpoint has nothing for (it was written with fewer ranks) keeps its fresh generator.
    */
-  async scatterPools(model: CycleGan, file: SafetensorsFile | null, progress: TrainingProgress, imageShape: number[], device: string): Promise<RngState | null> {
-    let mine: RngState | null = null;
+  async scatterPools(model: CycleGan, file: SafetensorsFile | null, progress: TrainingProgress, imageShape: number[], device: string): Promise<void> {
     for (let r = 1; r < this.worldSize; r++) {
       const key = `restore-pools/${r}`;
       const stored = (domain: string): string[] => (file ? [...file.tensors.keys()].filter((n) => n.startsWith(`pool.rank${r}.fake_${domain}.`)).sort((x, y) => Number(x.split('.').pop()) - Number(y.split('.').pop())) : []);
@@ -204,12 +203,11 @@ export class DistributedContext {
       if (this.rank === r) {
         model.fakeAPool.restore(buffers.slice(0, info.a));
         model.fakeBPool.restore(buffers.slice(info.a));
-        mine = info.rng;
+        if (info.rng) model.poolRng.restore(info.rng);
       } else {
         for (const t of buffers) t.dispose();
       }
     }
-    return mine;
   }
 
   /** A key rank 0 or another rank set in the store, waiting for it up to the group's timeout. */

@@ -2,7 +2,7 @@
  * Derived seeds: every random draw of a run comes from the run's seed plus where it happens
  * (epoch, step, item), so a run resumed at any step draws exactly what an uninterrupted one would.
  */
-import { Rng } from '../data/rng.js';
+import { Rng } from '../engine/rng.js';
 
 /** Mixes integers into one 32-bit seed (murmur3's finaliser over a running hash). */
 export function mixSeed(...parts: number[]): number {

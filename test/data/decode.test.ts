@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, DatasetError } from '../../src/errors.js';
 import { loadImage, loadTrainingImage } from '../../src/data/decode.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/engine/rng.js';
 import { fixture } from './paths.js';
 
 const USABLE = ['I_UPPER.JPG', 'a_photo.jpg', 'b_alpha.png', 'c_gray.png', 'd_anim.gif', 'e_rgb24.bmp', 'f_image.webp', 'g_image.tiff', 'h_rotated.jpg'];

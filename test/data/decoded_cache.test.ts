@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ConfigError, DatasetError } from '../../src/errors.js';
 import { decodeResized, loadTrainingImage, type ResizedDecoder } from '../../src/data/decode.js';
 import { DecodedImageCache } from '../../src/data/decoded_cache.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/engine/rng.js';
 import { fixture } from './paths.js';
 
 const FILES = ['a_photo.jpg', 'b_alpha.png', 'c_gray.png', 'd_anim.gif', 'e_rgb24.bmp', 'f_image.webp', 'g_image.tiff', 'h_rotated.jpg'].map((n) => fixture('flat', n));

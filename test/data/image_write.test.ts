@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { ConfigError } from '../../src/errors.js';
 import { loadImage } from '../../src/data/decode.js';
 import { tileImages, writeImage } from '../../src/data/image_write.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/engine/rng.js';
 import { tempDir } from './paths.js';
 
 function randomImage(length: number, seed: number): Float32Array {

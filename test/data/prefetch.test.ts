@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { ConfigError, DatasetError } from '../../src/errors.js';
 import { loadTrainingImage } from '../../src/data/decode.js';
 import { Prefetcher } from '../../src/data/prefetch.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/engine/rng.js';
 import { fixture } from './paths.js';
 
 test('items come back in order even when loads finish out of order, with at most depth in flight', async () => {

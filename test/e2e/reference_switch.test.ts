@@ -13,6 +13,7 @@ import type { RunEvent } from '../../src/io/events.js';
 import { train } from '../../src/train/trainer.js';
 import { fixtures, tinyParameters } from '../helpers/fixtures.js';
 import { runReference, tempDir } from '../helpers/reference.js';
+import { Rng } from '../../src/engine/rng.js';
 
 function referenceDataset(): string {
   const root = join(tempDir(), 'horse2zebra');
@@ -97,7 +98,7 @@ describe('init_from', () => {
 
   test('loads each network from latest_net_*.pth, value for value', () => {
     const p = resolveParameters({ ...tinyParameters });
-    const model = new CycleGan(cycleGanOptionsOf(p, Math.random));
+    const model = new CycleGan(cycleGanOptionsOf(p, new Rng(0)));
     try {
       initFromReference(model, checkpoints);
       for (const net of ['G_A', 'D_B'] as const) {
@@ -111,7 +112,7 @@ describe('init_from', () => {
 
   test('a single generator file initialises netG_A; a mismatched one names the flags to pass', () => {
     const p = resolveParameters({ ...tinyParameters, ngf: 8 });
-    const model = new CycleGan(cycleGanOptionsOf(p, Math.random));
+    const model = new CycleGan(cycleGanOptionsOf(p, new Rng(0)));
     try {
       const file = join(checkpoints, 'latest_net_G_A.pth');
       assert.throws(() => initFromReference(model, file), {
@@ -125,7 +126,7 @@ describe('init_from', () => {
 
   test('a folder without reference generators says what it expected', () => {
     const empty = tempDir();
-    const model = new CycleGan(cycleGanOptionsOf(resolveParameters({ ...tinyParameters }), Math.random));
+    const model = new CycleGan(cycleGanOptionsOf(resolveParameters({ ...tinyParameters }), new Rng(0)));
     try {
       assert.throws(() => initFromReference(model, empty), { name: 'CheckpointError', message: `init_from ${empty} holds no reference generator: expected latest_net_G_A.pth (or N_net_G_A.pth), as the reference's checkpoints/NAME folder has.` });
     } finally {

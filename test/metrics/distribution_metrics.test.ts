@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/engine/rng.js';
 import { featureMatrix, type FeatureMatrix } from '../../src/metrics/features.js';
 import { drawKidSubsets, kernelInceptionDistance } from '../../src/metrics/kid.js';
 import { frechetInceptionDistance } from '../../src/metrics/fid.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointError } from '../../src/errors.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/engine/rng.js';
 import { parseBundledLiteral } from '../../src/metrics/js_literal.js';
 import { loadNsfwjsModel, nsfwjsInceptionDir } from '../../src/metrics/nsfwjs_weights.js';
 import { tempDir } from '../helpers/reference.js';

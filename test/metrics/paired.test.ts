@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/engine/rng.js';
 import { pairedScores, type PlanarImage } from '../../src/metrics/paired.js';
 import { DatasetError } from '../../src/errors.js';
 import { runReference, tempDir } from '../helpers/reference.js';

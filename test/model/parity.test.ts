@@ -10,6 +10,7 @@ import { fromStored } from '../../src/io/tensor_store.js';
 import { CycleGan, lossNames, modelNames } from '../../src/model/cyclegan.js';
 import { assertClose } from '../helpers/assert_close.js';
 import { runReference, tempDir } from '../helpers/reference.js';
+import { Rng } from '../../src/engine/rng.js';
 
 const TOL = 1e-4;
 const LR = 1e-4;
@@ -50,7 +51,7 @@ for (const channels of [3, 1]) {
       const out = join(tempDir(), 'parity.safetensors');
       runReference('cyclegan_reference.py', ['parity', out, '--size', '32', '--ngf', '8', '--ndf', '8', '--blocks', '2', '--steps', '3', '--channels', String(channels)]);
       golden = readSafetensors(out).tensors;
-      model = new CycleGan({ channels, ngf: 8, ndf: 8, nBlocks: 2, gLearningRate: 1e-4, dLearningRate: 1e-4, lambdaCycle: 10, lambdaIdentity: 0.5, poolSize: 50, random: Math.random });
+      model = new CycleGan({ channels, ngf: 8, ndf: 8, nBlocks: 2, gLearningRate: 1e-4, dLearningRate: 1e-4, lambdaCycle: 10, lambdaIdentity: 0.5, poolSize: 50, poolRng: new Rng(0) });
       E.tidy(() => {
         for (const name of modelNames) {
           const prefix = `init.${name}.`;

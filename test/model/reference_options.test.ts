@@ -14,6 +14,7 @@ import type { NetD, NetG } from '../../src/model/networks.js';
 import type { NormType } from '../../src/model/norm_layer.js';
 import { assertClose } from '../helpers/assert_close.js';
 import { runReference, tempDir } from '../helpers/reference.js';
+import { Rng } from '../../src/engine/rng.js';
 
 const TOL = 1e-4;
 const LR = 2e-4;
@@ -64,7 +65,7 @@ for (const c of CASES) {
       const netG = c.blocks ? `resnet_${c.blocks}` : c.netG;
       runReference('options_reference.py', [out, '--netG', netG, '--netD', c.netD, '--n_layers_D', String(c.nLayersD ?? 3), '--norm', c.norm, '--gan_mode', c.ganMode, '--size', String(c.size), '--steps', String(STEPS)]);
       golden = readSafetensors(out).tensors;
-      model = new CycleGan({ channels: 3, ngf: 4, ndf: 4, nBlocks: c.blocks ?? 9, netG: c.netG, netD: c.netD, nLayersD: c.nLayersD, norm: c.norm, ganMode: c.ganMode, gLearningRate: LR, dLearningRate: LR, lambdaCycle: 10, lambdaIdentity: 0.5, poolSize: 50, random: Math.random });
+      model = new CycleGan({ channels: 3, ngf: 4, ndf: 4, nBlocks: c.blocks ?? 9, netG: c.netG, netD: c.netD, nLayersD: c.nLayersD, norm: c.norm, ganMode: c.ganMode, gLearningRate: LR, dLearningRate: LR, lambdaCycle: 10, lambdaIdentity: 0.5, poolSize: 50, poolRng: new Rng(0) });
       E.tidy(() => {
         for (const name of modelNames) {
           const prefix = `init.${name}.`;

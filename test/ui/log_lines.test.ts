@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendSteps, parseLogLines } from '../../src/ui/shared/log_lines.js';
-import { Rng } from '../../src/data/rng.js';
+import { Rng } from '../../src/engine/rng.js';
 
 const losses = { D_A: 0.25, G_A: 0.5, cycle_A: 3, idt_A: 1.5, D_B: 0.2, G_B: 0.6, cycle_B: 2.5, idt_B: 1.25 };
 const stepLine = (epoch: number, step: number, globalStep: number, extra: object = {}) =>

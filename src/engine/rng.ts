@@ -50,6 +50,11 @@ export class Rng {
 
   /** Restores a generator saved with `state()`; it continues the exact same sequence. */
   static fromState(state: RngState): Rng {
+    return new Rng(0).restore(state);
+  }
+
+  /** Makes this generator continue from a saved `state()` (everyone holding it sees the change); returns it. */
+  restore(state: RngState): this {
     const s = (state as { s?: unknown } | null)?.s;
     if (state?.algorithm !== 'xoshiro128**' || !Array.isArray(s) || s.length !== 4 || !s.every(isWord) || s.every((w) => w === 0)) {
       throw new ConfigError(
@@ -57,9 +62,8 @@ export class Rng {
           'pass the object returned by rng.state() unchanged',
       );
     }
-    const rng = new Rng(0);
-    [rng.s0, rng.s1, rng.s2, rng.s3] = s as [number, number, number, number];
-    return rng;
+    [this.s0, this.s1, this.s2, this.s3] = s as [number, number, number, number];
+    return this;
   }
 
   /** A copy of the current state (plain JSON). */
