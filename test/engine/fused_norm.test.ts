@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.js';
 import { defineG } from '../../src/model/networks.js';
 import { ResnetGenerator } from '../../src/model/resnet_generator.js';
+import { engineTranslator } from '../../src/translate/translator.js';
 import { assertClose } from '../helpers/assert_close.js';
 
 test('instanceNormReluPad equals reflection_pad(relu(instance_norm(x)))', () => {
@@ -67,4 +68,22 @@ test('with gradients on, the fused view runs the training ops: same output, grad
     assert.ok(g.parameters()[0]!.grad, 'the first conv weight has a gradient');
     g.dispose();
   });
+});
+
+test('only the explicit pass fuses: Sequential runs its norm layer itself, the fused view and the translator do not', async () => {
+  E.manualSeed(9);
+  const seq = new E.Sequential(new E.ReflectionPad2d(1), new E.Conv2d(3, 8, 3), new E.InstanceNorm2d(8), new E.ReLU(), new E.ReflectionPad2d(1), new E.Conv2d(8, 3, 3));
+  const norm = seq.layers[2] as E.InstanceNorm2d;
+  let normCalls = 0;
+  const own = norm.forward.bind(norm);
+  norm.forward = (x) => (normCalls++, own(x));
+  const data = E.tidy(() => E.randn([1, 3, 10, 12], { seed: 10 }).toFloat32());
+  const plain = E.tidy(() => E.noGrad(() => seq.forward(E.tensor(data, [1, 3, 10, 12]))).toFloat32());
+  assert.equal(normCalls, 1, 'Sequential under noGrad runs the norm layer');
+  const fused = E.tidy(() => E.noGrad(() => E.fuseForInference(seq)(E.tensor(data, [1, 3, 10, 12]))).toFloat32());
+  const translated = await engineTranslator(seq).translate(data, [1, 3, 10, 12]);
+  assert.equal(normCalls, 1, 'the fused view and the translator run the fused op instead');
+  assertClose(fused, plain, 'fused view');
+  assertClose(translated, plain, 'translator');
+  seq.dispose();
 });
