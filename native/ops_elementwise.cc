@@ -31,8 +31,6 @@ Napi::Value UnaryOp(const Napi::CallbackInfo& info) {
       {"relu", [](const at::Tensor& x) { return at::relu(x); }},
       {"tanh", [](const at::Tensor& x) { return at::tanh(x); }},
       {"sigmoid", [](const at::Tensor& x) { return at::sigmoid(x); }},
-      {"sign", [](const at::Tensor& x) { return at::sign(x); }},
-      {"floor", [](const at::Tensor& x) { return at::floor(x); }},
       {"round", [](const at::Tensor& x) { return at::round(x); }},
       {"clone", [](const at::Tensor& x) { return x.clone(); }},
       {"detach", [](const at::Tensor& x) { return x.detach(); }},
@@ -51,9 +49,6 @@ Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
       {"pow", [](const at::Tensor& a, const at::Tensor& b) { return at::pow(a, b); }},
       {"maximum", [](const at::Tensor& a, const at::Tensor& b) { return at::maximum(a, b); }},
       {"minimum", [](const at::Tensor& a, const at::Tensor& b) { return at::minimum(a, b); }},
-      {"eq", [](const at::Tensor& a, const at::Tensor& b) { return at::eq(a, b); }},
-      {"gt", [](const at::Tensor& a, const at::Tensor& b) { return at::gt(a, b); }},
-      {"lt", [](const at::Tensor& a, const at::Tensor& b) { return at::lt(a, b); }},
       {"mse_loss", [](const at::Tensor& a, const at::Tensor& b) { return at::mse_loss(a, b, at::Reduction::Mean); }},
       {"l1_loss", [](const at::Tensor& a, const at::Tensor& b) { return at::l1_loss(a, b, at::Reduction::Mean); }},
   };

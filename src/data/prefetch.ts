@@ -7,14 +7,15 @@
  * random numbers in the same order on every run, whatever the decoding speed. (A failed item
  * refills the queue once it has settled; so when several prefetchers share one Rng, await their
  * `next()` calls one after another rather than with Promise.all.)
+ *
+ * An item whose load fails is skipped: a loader that wants failures known reports them itself (as
+ * BatchLoader does, with the file's name), so the prefetcher needs no error channel of its own.
  */
 import { ConfigError } from '../errors.js';
 
 export interface PrefetcherOptions {
   /** How many loads to keep in flight ahead of the consumer; default 4 (libuv's default pool size). */
   readonly depth?: number;
-  /** Called for an item whose load failed; the item is skipped. Default: failures are skipped silently. */
-  readonly onError?: (index: number, error: unknown) => void;
 }
 
 /** One loaded item and its index (an element of `order`). */
@@ -23,13 +24,12 @@ export interface Prefetched<T> {
   readonly value: T;
 }
 
-type Settled<T> = { index: number; ok: true; value: T } | { index: number; ok: false; error: unknown };
+type Settled<T> = { index: number; ok: true; value: T } | { index: number; ok: false };
 
 export class Prefetcher<T> {
   private readonly queue: Array<Promise<Settled<T>>> = [];
   private position = 0;
   private readonly depth: number;
-  private readonly onError: (index: number, error: unknown) => void;
 
   constructor(
     private readonly load: (index: number) => Promise<T>,
@@ -38,7 +38,6 @@ export class Prefetcher<T> {
   ) {
     this.depth = options.depth ?? 4;
     if (!Number.isInteger(this.depth) || this.depth < 1) throw new ConfigError(`Expected a positive integer for depth but received ${String(options.depth)}`);
-    this.onError = options.onError ?? (() => {});
   }
 
   /** Items not yet returned or skipped, including those in flight. */
@@ -54,7 +53,6 @@ export class Prefetcher<T> {
       if (!head) return null;
       const settled = await head;
       if (settled.ok) return { index: settled.index, value: settled.value };
-      this.onError(settled.index, settled.error);
     }
   }
 
@@ -71,7 +69,7 @@ export class Prefetcher<T> {
       this.queue.push(
         started.then(
           (value): Settled<T> => ({ index, ok: true, value }),
-          (error: unknown): Settled<T> => ({ index, ok: false, error }),
+          (): Settled<T> => ({ index, ok: false }),
         ),
       );
     }

@@ -33,8 +33,6 @@ export interface ScannedFile {
   readonly className: string | null;
   /** Index of the class in `classes`; 0 when there are no classes. */
   readonly classIndex: number;
-  /** Index of the file within its class, in listing order. */
-  readonly indexInClass: number;
 }
 
 export interface InputListing {
@@ -154,7 +152,7 @@ async function scanFolder(path: string): Promise<InputListing> {
   return assemble(path, 'classes', entries, warnings);
 }
 
-/** Sorts entries by class then path and numbers them; classes are the sorted distinct names. */
+/** Sorts entries by class then path and gives each its class index; classes are the sorted distinct names. */
 function assemble(path: string, layout: InputLayout, entries: ReadonlyArray<{ path: string; className: string | null }>, warnings: string[]): InputListing {
   const classes = [...new Set(entries.map((e) => e.className).filter((c): c is string => c !== null))].sort(byCodeUnits);
   const classIndex = new Map(classes.map((c, i) => [c, i]));
@@ -163,12 +161,6 @@ function assemble(path: string, layout: InputLayout, entries: ReadonlyArray<{ pa
     const cb = b.className === null ? 0 : (classIndex.get(b.className) as number);
     return ca - cb || byCodeUnits(layout === 'manifest' ? a.path : basename(a.path), layout === 'manifest' ? b.path : basename(b.path));
   });
-  const counts = new Map<number, number>();
-  const files = sorted.map((e): ScannedFile => {
-    const index = e.className === null ? 0 : (classIndex.get(e.className) as number);
-    const indexInClass = counts.get(index) ?? 0;
-    counts.set(index, indexInClass + 1);
-    return { path: e.path, className: e.className, classIndex: index, indexInClass };
-  });
+  const files = sorted.map((e): ScannedFile => ({ path: e.path, className: e.className, classIndex: e.className === null ? 0 : (classIndex.get(e.className) as number) }));
   return { path, layout, classes, files, warnings };
 }

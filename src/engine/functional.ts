@@ -1,6 +1,6 @@
 /** Multi-input and neural-network ops, in the style of torch.nn.functional. */
 import { native } from './native.js';
-import { convolutionPrecision, withConvolutionPrecision } from './precision.js';
+import { convolutionPrecision, type ConvolutionPrecision } from './precision.js';
 import { isSubpixelCase, subpixelTranspose } from './subpixel_transpose.js';
 
 export { cat, pad2d, stack } from './layout_ops.js';
@@ -14,17 +14,19 @@ export interface Conv2dOptions {
   padding?: number | [number, number];
   dilation?: number | [number, number];
   groups?: number;
+  /**
+   * The precision this call runs in; default: the enclosing withConvolutionPrecision scope's. The engine
+   * applies no rule of its own: a layer whose precision the model fixed (Conv2d.precision) passes it here.
+   */
+  precision?: ConvolutionPrecision;
 }
 
 /**
- * Runs a convolution in bfloat16 (channels-last) when withConvolutionPrecision asks for it and the
- * input is float32; returns float32. The casts are ordinary differentiable ops, so gradients flow back in float32.
+ * Runs a convolution in bfloat16 (channels-last) when `precision` asks for it and the input is float32;
+ * returns float32. The casts are ordinary differentiable ops, so gradients flow back in float32.
  */
-function lowPrecision(x: Tensor, weight: Tensor, bias: Tensor | null, conv: (x: Tensor, w: Tensor, b: Tensor | null) => Tensor): Tensor | null {
-  if (convolutionPrecision() !== 'bfloat16' || x.dtype !== 'float32') return null;
-  // Image-facing convolutions (a few channels in or out) stay float32: AMX gains nothing on them, and in
-  // bfloat16 they cost quality (bench quality: paired translation error +6.6% with them, +0.4% without).
-  if (weight.shape[0] <= 4 || weight.shape[1] <= 4) return null;
+function lowPrecision(x: Tensor, weight: Tensor, bias: Tensor | null, precision: ConvolutionPrecision, conv: (x: Tensor, w: Tensor, b: Tensor | null) => Tensor): Tensor | null {
+  if (precision !== 'bfloat16' || x.dtype !== 'float32') return null;
   // Each cast changes dtype and layout in one pass; the float32 result is contiguous again, as the norms
   // after it want. Intermediates are released at once (autograd keeps what backward needs).
   // Weights are cast once per withWeightCasts scope (weight_cast_cache.ts) rather than at every call.
@@ -41,7 +43,7 @@ function lowPrecision(x: Tensor, weight: Tensor, bias: Tensor | null, conv: (x: 
 
 /** 2-D convolution; weight is [out, in/groups, kh, kw]. */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: Conv2dOptions = {}): Tensor {
-  const mixed = lowPrecision(x, weight, bias, (a, w, b) => conv2d(a, w, b, o));
+  const mixed = lowPrecision(x, weight, bias, o.precision ?? convolutionPrecision(), (a, w, b) => conv2d(a, w, b, { ...o, precision: 'float32' }));
   if (mixed) return mixed;
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return new Tensor(
@@ -64,7 +66,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
     // The phases stay float32 under bfloat16 precision too: the upsampling path amplified bfloat16 rounding
     // (through instance norm and ReLU masks) into 21% higher generator loss on the quality benchmark; in
     // float32 it is 0.4% lower, and the step got faster, not slower (128 px, 2 threads: 1.63 -> 1.42 s).
-    return withConvolutionPrecision('float32', () => subpixelTranspose(x, weight, bias, (a, w) => conv2d(a, w)));
+    return subpixelTranspose(x, weight, bias, (a, w) => conv2d(a, w, null, { precision: 'float32' }));
   }
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return new Tensor(

@@ -16,8 +16,8 @@ export interface NativeTensor {
 export type DType = 'float32' | 'float64' | 'bfloat16' | 'float16' | 'int64' | 'int32' | 'uint8' | 'bool';
 export type MemoryFormat = 'contiguous' | 'channels_last';
 export type PadMode = 'reflect' | 'replicate' | 'constant';
-export type UnaryOp = 'neg' | 'abs' | 'sqrt' | 'rsqrt' | 'square' | 'exp' | 'log' | 'relu' | 'tanh' | 'sigmoid' | 'sign' | 'floor' | 'round' | 'clone' | 'detach';
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'gt' | 'lt' | 'mse_loss' | 'l1_loss';
+export type UnaryOp = 'neg' | 'abs' | 'sqrt' | 'rsqrt' | 'square' | 'exp' | 'log' | 'relu' | 'tanh' | 'sigmoid' | 'round' | 'clone' | 'detach';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'mse_loss' | 'l1_loss';
 export type ScalarOp = 'add' | 'sub' | 'rsub' | 'mul' | 'div' | 'pow' | 'leaky_relu' | 'mse_loss';
 export type ReduceOp = 'sum' | 'mean' | 'amax' | 'amin';
 export type TypedData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;

@@ -1,10 +1,11 @@
 /**
  * Mixed precision for convolutions, in the spirit of torch.autocast: inside `withConvolutionPrecision
- * ('bfloat16', fn)`, conv2d (except image-facing ones with 4 channels or fewer in or out) takes float32 inputs, run in bfloat16 with channels-last
- * layout (oneDNN's AMX kernels on CPUs that have them) and hand float32 back, so norms, losses and the
- * optimizer stay in float32. Measured here on one thread, 3x3 conv at 128 channels and 64x64: float32
- * 22 ms, bfloat16 NCHW 6.8 ms, bfloat16 channels-last 1.4 ms. Transposed convolutions stay float32
- * (see functional.ts for the measurements behind both exceptions).
+ * ('bfloat16', fn)`, conv2d takes float32 inputs, runs in bfloat16 with channels-last layout (oneDNN's
+ * AMX kernels on CPUs that have them) and hands float32 back, so norms, losses and the optimizer stay in
+ * float32. Measured here on one thread, 3x3 conv at 128 channels and 64x64: float32 22 ms, bfloat16
+ * NCHW 6.8 ms, bfloat16 channels-last 1.4 ms. A call can fix its own precision (Conv2dOptions.precision):
+ * the model does so for the layers it keeps in float32 (Conv2d.precision, set in src/model/). Transposed
+ * convolutions stay float32 (see functional.ts for the measurements).
  */
 
 export type ConvolutionPrecision = 'float32' | 'bfloat16';

@@ -11,7 +11,7 @@
  *
  * `lossNames` and `modelNames` drive logging and saving: add a loss here and it is logged everywhere.
  */
-import { Adam, l1Loss, noGrad, tidy, tidyAsync, withConvolutionPrecision, withWeightCasts, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
+import { Adam, fuseForInference, l1Loss, noGrad, tidy, tidyAsync, withConvolutionPrecision, withWeightCasts, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
 import { ganLoss, type GanMode } from './gan_loss.js';
 import { ImagePool } from './image_pool.js';
 import { modelNames, type ModelName } from './model_names.js';
@@ -216,7 +216,7 @@ export class CycleGan {
     const wasTraining = net.training;
     net.eval();
     try {
-      return withConvolutionPrecision(this.options.precision ?? 'float32', () => noGrad(() => net.forward(images)));
+      return withConvolutionPrecision(this.options.precision ?? 'float32', () => noGrad(() => fuseForInference(net)(images)));
     } finally {
       net.train(wasTraining);
     }

@@ -4,6 +4,7 @@
  * basic) it scores overlapping 70x70 patches: the output is a map, one logit per patch.
  */
 import { Conv2d, LeakyReLU, Module, Sequential, type Structure, type Tensor } from '../engine/index.js';
+import { keepNarrowConvolutionsFloat32 } from './conv_precision.js';
 import { convBias, normLayer, type NormType } from './norm_layer.js';
 
 export interface DiscriminatorConfig {
@@ -36,6 +37,7 @@ export class PatchDiscriminator extends Module {
     layers.push(new Conv2d(ndf * previous, ndf * mult, kw, { stride: 1, padding: 1, bias }), normLayer(norm, ndf * mult), new LeakyReLU(0.2));
     layers.push(new Conv2d(ndf * mult, 1, kw, { stride: 1, padding: 1 }));
     this.model = this.registerModule('model', new Sequential(...layers));
+    keepNarrowConvolutionsFloat32(this);
   }
   override structure(): Structure {
     return { kind: 'sequence', parts: [['model', this.model]] };

@@ -3,6 +3,7 @@
  * junyanz/pytorch-CycleGAN-and-pix2pix models/networks.py: one logit per pixel, from colour alone.
  */
 import { Conv2d, LeakyReLU, Module, Sequential, type Structure, type Tensor } from '../engine/index.js';
+import { keepNarrowConvolutionsFloat32 } from './conv_precision.js';
 import { convBias, normLayer, type NormType } from './norm_layer.js';
 
 export class PixelDiscriminator extends Module {
@@ -23,6 +24,7 @@ export class PixelDiscriminator extends Module {
         new Conv2d(ndf * 2, 1, 1, { bias }),
       ),
     );
+    keepNarrowConvolutionsFloat32(this);
   }
   override structure(): Structure {
     return { kind: 'sequence', parts: [['net', this.net]] };

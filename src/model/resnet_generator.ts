@@ -7,6 +7,7 @@
  * Layer indices, and so parameter names ("model.10.conv_block.1.weight"), are the reference's.
  */
 import { Conv2d, ConvTranspose2d, Dropout, Module, ReflectionPad2d, ReLU, Sequential, Tanh, type Structure, type Tensor } from '../engine/index.js';
+import { keepNarrowConvolutionsFloat32 } from './conv_precision.js';
 import { convBias, normLayer, type NormType } from './norm_layer.js';
 
 export interface GeneratorConfig {
@@ -43,7 +44,7 @@ export class ResnetBlock extends Module {
   forward(x: Tensor): Tensor {
     const residual = this.convBlock.forward(x);
     const out = x.add(residual);
-    residual.dispose(); // autograd keeps what it needs; see Sequential.forward
+    residual.dispose(); // autograd keeps what it needs; x stays the caller's (src/engine/nn/run_in_order.ts)
     return out;
   }
 }
@@ -69,6 +70,7 @@ export class ResnetGenerator extends Module {
     }
     layers.push(new ReflectionPad2d(3), new Conv2d(ngf, channels, 7), new Tanh());
     this.model = this.registerModule('model', new Sequential(...layers));
+    keepNarrowConvolutionsFloat32(this);
   }
   override structure(): Structure {
     return { kind: 'sequence', parts: [['model', this.model]] };

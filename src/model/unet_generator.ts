@@ -10,6 +10,7 @@
  * trained that way, so the skip here is leaky_relu(x) too.
  */
 import { cat, Conv2d, ConvTranspose2d, Dropout, LeakyReLU, Module, ReLU, Sequential, Tanh, type Structure, type Tensor } from '../engine/index.js';
+import { keepNarrowConvolutionsFloat32 } from './conv_precision.js';
 import { convBias, normLayer, type NormType } from './norm_layer.js';
 
 export interface UnetConfig {
@@ -98,6 +99,7 @@ export class UnetGenerator extends Module {
     block = new UnetSkipConnectionBlock('middle', ngf * 2, ngf * 4, { submodule: block, norm });
     block = new UnetSkipConnectionBlock('middle', ngf, ngf * 2, { submodule: block, norm });
     this.model = this.registerModule('model', new UnetSkipConnectionBlock('outermost', channels, ngf, { inputNc: channels, submodule: block, norm }));
+    keepNarrowConvolutionsFloat32(this);
   }
   override structure(): Structure {
     return { kind: 'sequence', parts: [['model', this.model]] };

@@ -22,25 +22,25 @@ test('a flat folder: every image extension in any case, sorted by name, hidden a
       'c_gray.png', 'd_anim.gif', 'e_rgb24.bmp', 'f_image.webp', 'g_image.tiff', 'h_rotated.jpg',
     ].map((name) => fixture('flat', name)),
   );
-  listing.files.forEach((f, i) => assert.deepEqual([f.className, f.classIndex, f.indexInClass], [null, 0, i]));
+  listing.files.forEach((f) => assert.deepEqual([f.className, f.classIndex], [null, 0]));
 });
 
-test('a folder of class subfolders: classes sorted, files sorted within each, indices per class', async () => {
+test('a folder of class subfolders: classes sorted, files sorted within each', async () => {
   const listing = await scanInput(fixture('classes'));
   assert.equal(listing.layout, 'classes');
   assert.deepEqual(listing.classes, ['bird', 'cat', 'dog']);
   assert.deepEqual(
-    listing.files.map((f) => [f.path, f.className, f.classIndex, f.indexInClass]),
+    listing.files.map((f) => [f.path, f.className, f.classIndex]),
     [
-      [fixture('classes', 'bird', 'bird_1.png'), 'bird', 0, 0],
-      [fixture('classes', 'bird', 'bird_2.jpg'), 'bird', 0, 1],
-      [fixture('classes', 'cat', 'cat_1.png'), 'cat', 1, 0],
-      [fixture('classes', 'cat', 'cat_2.jpg'), 'cat', 1, 1],
-      [fixture('classes', 'cat', 'cat_3.png'), 'cat', 1, 2],
-      [fixture('classes', 'dog', 'dog_1.png'), 'dog', 2, 0],
-      [fixture('classes', 'dog', 'dog_2.jpg'), 'dog', 2, 1],
-      [fixture('classes', 'dog', 'dog_3.png'), 'dog', 2, 2],
-      [fixture('classes', 'dog', 'dog_broken.jpg'), 'dog', 2, 3],
+      [fixture('classes', 'bird', 'bird_1.png'), 'bird', 0],
+      [fixture('classes', 'bird', 'bird_2.jpg'), 'bird', 0],
+      [fixture('classes', 'cat', 'cat_1.png'), 'cat', 1],
+      [fixture('classes', 'cat', 'cat_2.jpg'), 'cat', 1],
+      [fixture('classes', 'cat', 'cat_3.png'), 'cat', 1],
+      [fixture('classes', 'dog', 'dog_1.png'), 'dog', 2],
+      [fixture('classes', 'dog', 'dog_2.jpg'), 'dog', 2],
+      [fixture('classes', 'dog', 'dog_3.png'), 'dog', 2],
+      [fixture('classes', 'dog', 'dog_broken.jpg'), 'dog', 2],
     ],
   );
 });
@@ -50,19 +50,19 @@ test('a ModelArts manifest: relative sources, classes from annotations', async (
   assert.equal(listing.layout, 'manifest');
   assert.deepEqual(listing.classes, ['cat', 'dog']);
   assert.deepEqual(
-    listing.files.map((f) => [f.path, f.className, f.classIndex, f.indexInClass]),
+    listing.files.map((f) => [f.path, f.className, f.classIndex]),
     [
-      [fixture('manifest', 'images', 'm_1.png'), 'cat', 0, 0],
-      [fixture('manifest', 'images', 'm_3.png'), 'cat', 0, 1],
-      [fixture('manifest', 'images', 'm_2.png'), 'dog', 1, 0],
-      [fixture('manifest', 'images', 'm_4.png'), 'dog', 1, 1],
+      [fixture('manifest', 'images', 'm_1.png'), 'cat', 0],
+      [fixture('manifest', 'images', 'm_3.png'), 'cat', 0],
+      [fixture('manifest', 'images', 'm_2.png'), 'dog', 1],
+      [fixture('manifest', 'images', 'm_4.png'), 'dog', 1],
     ],
   );
   const unlabelled = await scanInput(fixture('manifest', 'unlabelled.manifest'));
   assert.deepEqual(unlabelled.classes, []);
   assert.deepEqual(
-    unlabelled.files.map((f) => [f.path, f.className, f.classIndex, f.indexInClass]),
-    [1, 2, 3].map((i) => [fixture('manifest', 'images', `m_${i}.png`), null, 0, i - 1]),
+    unlabelled.files.map((f) => [f.path, f.className, f.classIndex]),
+    [1, 2, 3].map((i) => [fixture('manifest', 'images', `m_${i}.png`), null, 0]),
   );
 });
 

@@ -1,7 +1,9 @@
 // bfloat16 convolutions: float32 in and out, gradients flow back in float32, values within bfloat16's
 // precision of the float32 result (8 mantissa bits: about 1e-2 relative over a 3x3x16 sum). Transposed
-// and image-facing convolutions stay float32 (for quality; see functional.ts). The generator's transposed
-// convolutions run as four phase convolutions, which equal PyTorch's conv_transpose2d, forward and backward.
+// convolutions stay float32 (for quality; see functional.ts). Which other convolutions stay float32 is the
+// model's decision (test/model/conv_precision.test.ts): the engine follows a call's or layer's precision
+// and has no rule of its own. The generator's transposed convolutions run as four phase convolutions,
+// which equal PyTorch's conv_transpose2d, forward and backward.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.js';
@@ -12,7 +14,7 @@ import { fromStored } from '../../src/io/tensor_store.js';
 import { assertClose, relativeError } from '../helpers/assert_close.js';
 import { runReference, tempDir } from '../helpers/reference.js';
 
-test('conv2d in bfloat16 matches float32 within bfloat16 precision, with gradients; transposed and image-facing convs stay float32', () => {
+test('conv2d in bfloat16 matches float32 within bfloat16 precision, with gradients; transposed convs stay float32', () => {
   E.tidy(() => {
     const x = E.randn([2, 16, 12, 12], { seed: 1 });
     const w = E.randn([8, 16, 3, 3], { seed: 2 }).mul(0.1);
@@ -33,15 +35,37 @@ test('conv2d in bfloat16 matches float32 within bfloat16 precision, with gradien
     const ey = relativeError(half.y.toFloat32(), full.y.toFloat32());
     assert.ok(ey > 0 && ey < 2e-2, `conv2d relative error ${ey}`);
     assert.deepEqual(half.z.toFloat32(), full.z.toFloat32(), 'conv_transpose2d stays float32');
-    const image = E.randn([1, 3, 8, 8], { seed: 5 });
-    const w3 = E.randn([16, 3, 3, 3], { seed: 6 });
-    assert.deepEqual(E.withConvolutionPrecision('bfloat16', () => E.conv2d(image, w3)).toFloat32(), E.conv2d(image, w3).toFloat32(), 'a 3-channel conv stays float32');
     half.y.sum().add(half.z.sum()).backward();
     for (const [name, t] of [['x', x], ['w', w], ['wt', wt], ['b', b]] as const) {
       const g = t.grad;
       assert.ok(g, `${name} has a gradient`);
       assert.equal(g.dtype, 'float32');
     }
+  });
+});
+
+test('a conv given its own precision runs in it whatever the scope; without one, a 3-channel conv follows the scope', () => {
+  E.tidy(() => {
+    const image = E.randn([1, 3, 8, 8], { seed: 5 });
+    const w3 = E.randn([16, 3, 3, 3], { seed: 6 });
+    const full = E.conv2d(image, w3).toFloat32();
+    const inScope = (o: E.Conv2dOptions) => E.withConvolutionPrecision('bfloat16', () => E.conv2d(image, w3, null, o)).toFloat32();
+    assert.deepEqual(inScope({ precision: 'float32' }), full, 'precision float32 stays float32 in a bfloat16 scope');
+    const e = relativeError(inScope({}), full);
+    assert.ok(e > 0 && e < 2e-2, `no engine rule keeps a 3-channel conv float32: relative error ${e}`);
+    assert.ok(relativeError(E.conv2d(image, w3, null, { precision: 'bfloat16' }).toFloat32(), full) > 0, 'precision bfloat16 runs in bfloat16 outside any scope');
+  });
+});
+
+test('a Conv2d layer runs in its precision when the model set one, else in the scope\'s', () => {
+  E.tidy(() => {
+    const conv = new E.Conv2d(16, 8, 3, { padding: 1 });
+    const x = E.randn([1, 16, 8, 8], { seed: 7 });
+    const full = conv.forward(x).toFloat32();
+    assert.ok(relativeError(E.withConvolutionPrecision('bfloat16', () => conv.forward(x)).toFloat32(), full) > 0, 'follows the bfloat16 scope');
+    conv.precision = 'float32';
+    assert.deepEqual(E.withConvolutionPrecision('bfloat16', () => conv.forward(x)).toFloat32(), full, 'its own float32 wins over the scope');
+    conv.dispose();
   });
 });
 

@@ -69,8 +69,8 @@ describe('object storage inputs', () => {
     const original = await scanInput(fixtures.classes);
     assert.deepEqual(remote.classes, original.classes);
     assert.deepEqual(
-      remote.files.map((f) => [f.className, f.indexInClass, f.path.slice(local.length)]),
-      original.files.map((f) => [f.className, f.indexInClass, f.path.slice(original.path.length)]),
+      remote.files.map((f) => [f.className, f.path.slice(local.length)]),
+      original.files.map((f) => [f.className, f.path.slice(original.path.length)]),
     );
   });
 

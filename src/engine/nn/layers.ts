@@ -1,9 +1,10 @@
 /** The layers CycleGAN needs, with PyTorch's parameter names and shapes. */
 import { full } from '../create.js';
-import { conv2d, convTranspose2d, instanceNorm, instanceNormReluPad, pad2d } from '../functional.js';
-import { isGradEnabled } from '../runtime.js';
+import { conv2d, convTranspose2d, instanceNorm, pad2d } from '../functional.js';
+import type { ConvolutionPrecision } from '../precision.js';
 import type { Tensor } from '../tensor.js';
 import { Module, type Structure } from './module.js';
+import { runInOrder } from './run_in_order.js';
 
 export interface ConvOptions {
   stride?: number;
@@ -18,6 +19,11 @@ const allocate = (shape: number[]): Tensor => full(shape, 0);
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  /**
+   * The precision this layer always runs in, whatever withConvolutionPrecision says; null (the default)
+   * follows the scope. The model sets it for the layers it keeps in float32 (src/model/conv_precision.ts).
+   */
+  precision: ConvolutionPrecision | null = null;
   constructor(
     readonly inChannels: number,
     readonly outChannels: number,
@@ -30,7 +36,7 @@ export class Conv2d extends Module {
     this.initNormal();
   }
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, { stride: this.options.stride ?? 1, padding: this.options.padding ?? 0 });
+    return conv2d(x, this.weight, this.bias, { stride: this.options.stride ?? 1, padding: this.options.padding ?? 0, precision: this.precision ?? undefined });
   }
 }
 
@@ -110,7 +116,11 @@ export class Tanh extends Module {
   }
 }
 
-/** Children named "0", "1", ... like nn.Sequential. */
+/**
+ * Children named "0", "1", ... like nn.Sequential. Runs them in order, releasing each intermediate once
+ * the next layer has consumed it (the rule and why it keeps skip connections sound: run_in_order.ts). It
+ * fuses nothing: translation asks for fused layers explicitly (fuseForInference).
+ */
 export class Sequential extends Module {
   readonly layers: Module[];
   constructor(...layers: Module[]) {
@@ -122,33 +132,6 @@ export class Sequential extends Module {
     return { kind: 'sequence', parts: this.layers.map((layer, i) => [String(i), layer]) };
   }
   forward(x: Tensor): Tensor {
-    // Each intermediate is released as soon as the next layer has consumed it: autograd holds its own
-    // reference to whatever backward needs, so a tidy scope around a whole step would otherwise keep
-    // every activation of the network alive until the step ends (measured: 2.3x the memory in bf16).
-    let out = x;
-    for (let i = 0; i < this.layers.length; ) {
-      const fused = fusedNormRun(this.layers, i, out);
-      const next = fused ? fused.out : this.layers[i].forward(out);
-      i += fused ? fused.layers : 1;
-      if (out !== x && next !== out) out.dispose();
-      out = next;
-    }
-    return out;
+    return runInOrder(this.layers, x);
   }
-}
-
-/**
- * Under noGrad, an affine-free InstanceNorm2d with the ReLU and ReflectionPad2d after it (either may be
- * absent) runs as one fused pass (instanceNormReluPad); null where that does not apply.
- */
-function fusedNormRun(layers: readonly Module[], i: number, x: Tensor): { out: Tensor; layers: number } | null {
-  const norm = layers[i];
-  if (!(norm instanceof InstanceNorm2d) || norm.weight || isGradEnabled() || x.device !== 'cpu' || x.dtype !== 'float32' || x.shape.length !== 4) return null;
-  let count = 1;
-  const relu = layers[i + count] instanceof ReLU;
-  if (relu) count++;
-  const padLayer = layers[i + count];
-  const pad = padLayer instanceof ReflectionPad2d && padLayer.padding < Math.min(x.shape[2], x.shape[3]) ? padLayer.padding : 0;
-  if (pad) count++;
-  return { out: instanceNormReluPad(x, { eps: norm.options.eps ?? 1e-5, relu, pad }), layers: count };
 }

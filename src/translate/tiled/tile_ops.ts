@@ -105,7 +105,8 @@ export function convTile(input: Activation, layer: Conv2d, padding: { mode: 'ref
   tidy(() => {
     let x = readBox(input, read, device);
     if (pads.some((p) => p > 0)) x = then(x, (t) => pad2d(t, pads, padding.mode === 'reflect' ? 'reflect' : 'constant', 0));
-    const y = then(x, (t) => conv2d(t, layer.weight, layer.bias, { stride, padding: 0 }));
+    // The layer's own precision, when the model fixed one, as its forward would use.
+    const y = then(x, (t) => conv2d(t, layer.weight, layer.bias, { stride, padding: 0, precision: layer.precision ?? undefined }));
     writeBox(out, box.y0, box.x0, y, stats);
   });
 }
