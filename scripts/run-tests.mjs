@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpuKindLine } from './cpu-kind.mjs';
 
 const root = join(import.meta.dirname, '..', 'dist', 'test');
 const files = readdirSync(root, { recursive: true })
@@ -14,5 +15,7 @@ if (files.length === 0) {
   console.error(`no test files under ${root}; run npm run build first`);
   process.exit(1);
 }
+// CI's output names the machine, so a failure or a figure is read against the right CPU.
+console.log(cpuKindLine());
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...process.argv.slice(2), ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
