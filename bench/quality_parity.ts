@@ -72,9 +72,9 @@ const REFERENCE_SETTINGS = { pool_size: 50, flip: true, load_scale: 1.12 } as co
 
 /** Our variants: the parity row (reference settings) first, then candidate defaults, each with what it changes. */
 const VARIANTS: readonly { id: string; label: string; settings: typeof REFERENCE_SETTINGS | { pool_size: number; flip: boolean; load_scale: number }; extra: Record<string, unknown> }[] = [
-  { id: 'ours', label: 'ours, reference settings', settings: REFERENCE_SETTINGS, extra: {} },
-  { id: 'ours-pad', label: 'ours, preprocess pad_and_crop (shifts, no zoom)', settings: REFERENCE_SETTINGS, extra: { preprocess: 'pad_and_crop' } },
-  { id: 'ours-no-crop', label: 'ours, load_scale 1 (no crops)', settings: { ...REFERENCE_SETTINGS, load_scale: 1 }, extra: {} },
+  { id: 'ours', label: 'ours, reference settings', settings: REFERENCE_SETTINGS, extra: { preprocess: 'resize_and_crop' } },
+  { id: 'ours-pad', label: 'ours, defaults (pad_and_crop: shifts, no zoom)', settings: REFERENCE_SETTINGS, extra: { preprocess: 'pad_and_crop' } },
+  { id: 'ours-no-crop', label: 'ours, load_scale 1 (no crops)', settings: { ...REFERENCE_SETTINGS, load_scale: 1 }, extra: { preprocess: 'resize_and_crop' } },
 ];
 
 interface Scored {

@@ -12,15 +12,24 @@ export function writeRunParameters(path: string, p: Readonly<Parameters>): void 
 const ADJUSTABLE_ON_RESUME: readonly (keyof Parameters)[] = ['threads', 'device', 'log_frequency', 'save_frequency', 'max_epoch', 'do_validation', 'checkpoint_minutes', 'eval_frequency', 'eval_images'];
 
 /**
+ * Parameters whose default changed after they were introduced, with the default a run of that time
+ * used: a checkpoint that predates them ran with that, not with today's default.
+ */
+const FORMER_DEFAULTS: Partial<Parameters> = { preprocess: 'resize_and_crop' };
+
+/**
  * A resumed run keeps the checkpoint's parameters (the networks and data pipeline depend on them),
  * except the adjustable ones, which the new command may change. Other differences are reported.
  */
 export function reconcileResumedParameters(saved: Parameters, requested: Readonly<Parameters>, emit: EventSink): Readonly<Parameters> {
-  // A checkpoint from before a parameter existed ran with that parameter's default.
-  const out: Record<string, unknown> = { ...defaultParameters(), ...saved };
+  // A checkpoint from before a parameter existed ran with that parameter's default then.
+  const defaults = defaultParameters();
+  const out: Record<string, unknown> = { ...defaults, ...FORMER_DEFAULTS, ...saved };
   const ignored: string[] = [];
   for (const [key, value] of Object.entries(requested) as [keyof Parameters, unknown][]) {
     if (ADJUSTABLE_ON_RESUME.includes(key)) out[key] = value;
+    // Today's default, not asked for: such a run simply goes on as it began.
+    else if (!(key in saved) && key in FORMER_DEFAULTS && JSON.stringify(value) === JSON.stringify(defaults[key])) continue;
     else if (JSON.stringify(out[key]) !== JSON.stringify(value)) ignored.push(`${key} (checkpoint ${JSON.stringify(out[key])}, requested ${JSON.stringify(value)})`);
   }
   if (ignored.length) {

@@ -5,7 +5,7 @@ import { resolveParameters } from '../../src/config/resolve.js';
 import type { RunEvent } from '../../src/io/events.js';
 import { reconcileResumedParameters } from '../../src/train/run_parameters.js';
 
-test('a checkpoint saved before a parameter existed resumes with its default, without a warning', () => {
+test('a checkpoint saved before a parameter existed resumes with the default of its time, without a warning', () => {
   const requested = resolveParameters({ max_epoch: 3 });
   const older: Partial<Parameters> = { ...resolveParameters({ max_epoch: 2 }) };
   delete older.preprocess;
@@ -17,10 +17,10 @@ test('a checkpoint saved before a parameter existed resumes with its default, wi
 });
 
 test('a resumed run keeps the checkpoint\'s preprocess and says it ignored the requested one', () => {
-  const saved = resolveParameters({ preprocess: 'pad_and_crop' });
+  const saved = resolveParameters({ preprocess: 'resize_and_crop' });
   const events: RunEvent[] = [];
   const resumed = reconcileResumedParameters(saved, resolveParameters({}), (e) => events.push(e));
-  assert.equal(resumed.preprocess, 'pad_and_crop');
+  assert.equal(resumed.preprocess, 'resize_and_crop');
   assert.equal(events.length, 1);
-  assert.match((events[0] as { message: string }).message, /ignored: preprocess \(checkpoint "pad_and_crop", requested "resize_and_crop"\)/);
+  assert.match((events[0] as { message: string }).message, /ignored: preprocess \(checkpoint "resize_and_crop", requested "pad_and_crop"\)/);
 });
