@@ -11,6 +11,7 @@
  *
  * `lossNames` and `modelNames` drive logging and saving: add a loss here and it is logged everywhere.
  */
+import { setImmediate as nextEventLoopTurn } from 'node:timers/promises';
 import { Adam, fuseForInference, l1Loss, noGrad, tidy, tidyAsync, withConvolutionPrecision, withWeightCasts, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
 import { ganLoss, type GanMode } from './gan_loss.js';
 import { ImagePool } from './image_pool.js';
@@ -29,6 +30,7 @@ export { modelNames, type ModelName };
 /**
  * Called after a phase's backward and before its optimizer step, with that optimizer's parameters:
  * data-parallel training averages their gradients across ranks here (src/train/distributed_context.ts).
+ * The step may run D's phase while the G hook's promise is pending (trainStepWithHook's `overlap`).
  */
 export type GradientHook = (phase: 'G' | 'D', params: readonly Tensor[]) => void | Promise<void>;
 
@@ -125,58 +127,55 @@ export class CycleGan {
   trainStep(realA: Tensor, realB: Tensor): Losses {
     return withConvolutionPrecision(this.options.precision ?? 'float32', () =>
       tidy(() => {
-        const phases = this.#trainStep(realA, realB);
-        let r = phases.next();
-        while (!r.done) r = phases.next();
-        return r.value;
+        const g = this.#generatorPhase(realA, realB);
+        this.optimizerG.step();
+        const d = this.#discriminatorPhase(g);
+        this.optimizerD.step();
+        return lossesOf(g, d);
       }),
     );
   }
 
-  /** trainStep with `afterBackward` called between each phase's backward and its optimizer step (awaited when it returns a promise). */
-  async trainStepWithHook(realA: Tensor, realB: Tensor, afterBackward: GradientHook): Promise<Losses> {
-    const precision = this.options.precision ?? 'float32';
+  /**
+   * trainStep with `afterBackward` called between each phase's backward and its optimizer step (awaited when
+   * it returns a promise). With `overlap` (the default) the discriminators' forward and backward run while
+   * the G hook's promise is pending, and G's optimizer step waits for it: D's phase reads the fakes made
+   * before G's step (detached) and only D's weights, and G's step touches neither, so every operation sees
+   * the same values as in the plain order and the result is bit-identical; data-parallel training averages
+   * G's gradients off the JavaScript thread meanwhile. `overlap: false` keeps the reference's order.
+   */
+  async trainStepWithHook(realA: Tensor, realB: Tensor, afterBackward: GradientHook, { overlap = true }: { overlap?: boolean } = {}): Promise<Losses> {
+    const inPrecision = <R>(fn: () => R): R => withConvolutionPrecision(this.options.precision ?? 'float32', fn);
     return tidyAsync(async () => {
-      const phases = this.#trainStep(realA, realB);
-      let r = withConvolutionPrecision(precision, () => phases.next());
-      while (!r.done) {
-        await afterBackward(r.value, (r.value === 'G' ? this.optimizerG : this.optimizerD).params);
-        r = withConvolutionPrecision(precision, () => phases.next());
+      const g = inPrecision(() => this.#generatorPhase(realA, realB));
+      const reducedG = Promise.resolve(afterBackward('G', this.optimizerG.params));
+      let d: DiscriminatorLosses;
+      if (overlap) {
+        // Awaited below; until then a failure must not count as unhandled.
+        reducedG.catch(() => undefined);
+        // One turn of the event loop lets the hook's work leave this thread (c10d queues it on a worker) before D's phase occupies it.
+        await nextEventLoopTurn();
+        d = inPrecision(() => this.#discriminatorPhase(g));
+        await reducedG;
+        this.optimizerG.step();
+      } else {
+        await reducedG;
+        this.optimizerG.step();
+        d = inPrecision(() => this.#discriminatorPhase(g));
       }
-      return r.value;
+      await afterBackward('D', this.optimizerD.params);
+      this.optimizerD.step();
+      return lossesOf(g, d);
     });
   }
 
-  /** The step, pausing after each phase's backward (yielding the phase) so a caller can act on the gradients before the optimizer step. */
-  *#trainStep(realA: Tensor, realB: Tensor): Generator<'G' | 'D', Losses, void> {
+  /** backward_G: translations, cycles and identities, G losses against frozen discriminators, and their gradients. */
+  #generatorPhase(realA: Tensor, realB: Tensor): GeneratorPhase {
     // Each phase (one optimizer's forward and backward) shares one low-precision copy of each weight.
-    const g = withWeightCasts(() => this.#generatorPhase(realA, realB));
-    yield 'G';
-    this.optimizerG.step();
-
-    // Discriminators, on real images and on fakes drawn from the history pools.
-    this.netD_A.setRequiresGrad(true);
-    this.netD_B.setRequiresGrad(true);
-    this.optimizerD.zeroGrad();
-    const lossDA = withWeightCasts(() => this.#discriminatorLoss(this.netD_A, realB, this.fakeBPool.query(g.fakeB.detach())));
-    const lossDB = withWeightCasts(() => this.#discriminatorLoss(this.netD_B, realA, this.fakeAPool.query(g.fakeA.detach())));
-    yield 'D';
-    this.optimizerD.step();
-
-    return {
-      D_A: lossDA,
-      G_A: g.lossGA.item(),
-      cycle_A: g.cycleA.item(),
-      idt_A: g.idtA ? g.idtA.item() : 0,
-      D_B: lossDB,
-      G_B: g.lossGB.item(),
-      cycle_B: g.cycleB.item(),
-      idt_B: g.idtB ? g.idtB.item() : 0,
-    };
+    return withWeightCasts(() => this.#generatorForwardBackward(realA, realB));
   }
 
-  /** backward_G: translations, cycles and identities, G losses against frozen discriminators, and their gradients. */
-  #generatorPhase(realA: Tensor, realB: Tensor) {
+  #generatorForwardBackward(realA: Tensor, realB: Tensor): GeneratorPhase {
     const fakeB = this.netG_A.forward(realA);
     const recA = this.netG_B.forward(fakeB);
     const fakeA = this.netG_B.forward(realB);
@@ -198,7 +197,17 @@ export class CycleGan {
     let lossG = lossGA.add(lossGB).add(cycleA).add(cycleB);
     if (idtA && idtB) lossG = lossG.add(idtA).add(idtB);
     lossG.backward();
-    return { fakeA, fakeB, lossGA, lossGB, cycleA, cycleB, idtA, idtB };
+    return { realA, realB, fakeA, fakeB, lossGA, lossGB, cycleA, cycleB, idtA, idtB };
+  }
+
+  /** backward_D for both discriminators, on real images and on fakes drawn from the history pools; D's gradients, and its losses. */
+  #discriminatorPhase(g: GeneratorPhase): DiscriminatorLosses {
+    this.netD_A.setRequiresGrad(true);
+    this.netD_B.setRequiresGrad(true);
+    this.optimizerD.zeroGrad();
+    const lossDA = withWeightCasts(() => this.#discriminatorLoss(this.netD_A, g.realB, this.fakeBPool.query(g.fakeB.detach())));
+    const lossDB = withWeightCasts(() => this.#discriminatorLoss(this.netD_B, g.realA, this.fakeAPool.query(g.fakeA.detach())));
+    return { lossDA, lossDB };
   }
 
   /** backward_D_basic: half the sum of the real and fake GAN losses; returns its value. */
@@ -234,4 +243,36 @@ export class CycleGan {
     this.fakeAPool.clear();
     this.fakeBPool.clear();
   }
+}
+
+/** What G's phase leaves for D's phase and the step's losses. */
+interface GeneratorPhase {
+  realA: Tensor;
+  realB: Tensor;
+  fakeA: Tensor;
+  fakeB: Tensor;
+  lossGA: Tensor;
+  lossGB: Tensor;
+  cycleA: Tensor;
+  cycleB: Tensor;
+  idtA: Tensor | null;
+  idtB: Tensor | null;
+}
+
+interface DiscriminatorLosses {
+  lossDA: number;
+  lossDB: number;
+}
+
+function lossesOf(g: GeneratorPhase, d: DiscriminatorLosses): Losses {
+  return {
+    D_A: d.lossDA,
+    G_A: g.lossGA.item(),
+    cycle_A: g.cycleA.item(),
+    idt_A: g.idtA ? g.idtA.item() : 0,
+    D_B: d.lossDB,
+    G_B: g.lossGB.item(),
+    cycle_B: g.cycleB.item(),
+    idt_B: g.idtB ? g.idtB.item() : 0,
+  };
 }

@@ -8,8 +8,10 @@
  *   contiguous share (BatchLoader's `shard`);
  * - between each phase's backward and its optimizer step, gradients are averaged over ranks weighted by
  *   each rank's image count, which is the gradient of one batch holding every rank's images (the losses
- *   are means over images and instance norm works per image), so every rank takes the same step;
- * - rank 0 alone writes the run folder (`isWriter`);
+ *   are means over images and instance norm works per image), so every rank takes the same step; G's
+ *   average runs on a worker thread while the discriminators' forward and backward run (`overlap`);
+ * - rank 0 alone writes the run folder (`isWriter`) and computes the metrics after an epoch while the others
+ *   wait for it (`writerAlone`);
  * - a stop request (Ctrl-C, SIGTERM) or a due timed checkpoint on any rank is agreed on after each step,
  *   so all ranks stop or save after the same step, and rank 0 writes the one checkpoint;
  * - a failed collective is explained: a liveness counter each rank keeps in the store shows which rank
@@ -21,6 +23,7 @@
  * rank's pool and generator (`gatherPools`), and a resumed run hands each rank its own back (`scatterPools`),
  * so a resumed run with the same world size continues exactly.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { DistributedError } from '../errors.js';
 import { ProcessGroup, tensor, tidyAsync, zeros, type DistBackend, type Tensor } from '../engine/index.js';
 import type { RngState } from '../engine/rng.js';
@@ -43,10 +46,18 @@ export interface DistributedOptions {
   interface?: string;
   /** After every step, check that every rank holds the same weights (checkIdentical); for tests, it reads every weight. Default false. */
   checkWeights?: boolean;
+  /** Average G's gradients while the discriminators' forward and backward run (CycleGan.trainStepWithHook's overlap; the same bits either way). Default true. */
+  overlap?: boolean;
 }
 
 /** How often each rank bumps its liveness counter in the store. */
 const HEARTBEAT_MS = 1000;
+/**
+ * How many collective timeouts of rank 0's silence the others accept while it works alone (writerAlone): its
+ * JavaScript thread beats only between pieces of work, and one piece, the FID's eigendecompositions of
+ * 2048 x 2048 covariances, took over 30 s on a loaded 2-core machine; a dead process is noticed at once anyway.
+ */
+const STALL_TIMEOUTS = 10;
 
 export class DistributedContext {
   #beats = 0;
@@ -58,12 +69,13 @@ export class DistributedContext {
   private constructor(
     readonly group: ProcessGroup,
     private readonly checkWeights: boolean,
+    private readonly overlap: boolean,
   ) {}
 
   /** Joins the run's process group (resolves when every rank has joined). */
   static async join(o: DistributedOptions): Promise<DistributedContext> {
     const group = await ProcessGroup.create({ rank: o.rank, worldSize: o.worldSize, masterAddr: o.masterAddr, masterPort: o.masterPort, backend: o.backend, timeoutMs: o.timeoutMs, interface: o.interface });
-    const context = new DistributedContext(group, o.checkWeights ?? false);
+    const context = new DistributedContext(group, o.checkWeights ?? false, o.overlap ?? true);
     context.#startHeartbeat();
     return context;
   }
@@ -106,6 +118,48 @@ export class DistributedContext {
     });
   }
 
+  /**
+   * Runs `work` on rank 0 alone while the other ranks wait for it however long it takes (the metrics after an
+   * epoch can outlast the collective timeout): they poll the store for rank 0's word, and give up when rank 0's
+   * work failed, when its store is gone (its process died), or when its liveness counter stood still for
+   * STALL_TIMEOUTS collective timeouts. Every rank calls it with the same `key`; `what` names the work in errors.
+   */
+  async writerAlone(key: string, what: string, work: () => Promise<void>): Promise<void> {
+    const done = `alone/${key}`;
+    if (this.isWriter) {
+      try {
+        await work();
+      } catch (error) {
+        await this.group.storeSet(done, 'failed').catch(() => undefined);
+        throw error;
+      }
+      await this.#explained(() => this.group.storeSet(done, 'ok'));
+      return;
+    }
+    const read = (k: string): Promise<string | null> =>
+      this.#explained(() =>
+        this.group.storeGet(k, 0).catch((error: Error) => {
+          throw new Error(`rank ${this.rank} waiting for rank 0 (${what}): ${error.message}`);
+        }),
+      );
+    const beatOfRank0 = (): Promise<string | null> => read('alive/0');
+    let beat = await beatOfRank0();
+    let lastBeat = Date.now();
+    for (;;) {
+      const word = await read(done);
+      if (word === 'ok') return;
+      if (word !== null) throw new DistributedError(`rank 0 failed while ${what}; rank ${this.rank} stops with it (rank 0's log says why)`);
+      await delay(HEARTBEAT_MS);
+      const now = await beatOfRank0();
+      if (now !== beat) {
+        beat = now;
+        lastBeat = Date.now();
+      } else if (Date.now() - lastBeat > STALL_TIMEOUTS * this.group.timeoutMs) {
+        throw new DistributedError(`rank ${this.rank} waiting for rank 0 (${what}): rank 0 stopped responding for ${(STALL_TIMEOUTS * this.group.timeoutMs) / 1000} s (its process is stuck or its machine is unreachable)`);
+      }
+    }
+  }
+
   /** Makes every rank's networks and optimizer state rank 0's (DDP's initial broadcast; also carries a resumed checkpoint). */
   async syncModel(model: CycleGan, optimizerSteps: { G: number; D: number }, device = 'cpu'): Promise<void> {
     this.#device = this.group.backend === 'nccl' ? device : 'cpu';
@@ -136,7 +190,7 @@ export class DistributedContext {
     let losses: Losses | null = null;
     if (batch.n > 0) {
       const dims: [number, number, number, number] = [batch.n, shape.channels, shape.height, shape.width];
-      losses = await tidyAsync(() => model.trainStepWithHook(tensor(batch.a, dims, { device }), tensor(batch.b, dims, { device }), this.gradientHook(batch.n)));
+      losses = await tidyAsync(() => model.trainStepWithHook(tensor(batch.a, dims, { device }), tensor(batch.b, dims, { device }), this.gradientHook(batch.n), { overlap: this.overlap }));
     } else {
       for (const opt of [model.optimizerG, model.optimizerD]) {
         opt.zeroGrad();

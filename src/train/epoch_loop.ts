@@ -96,8 +96,9 @@ export async function trainEpochs(l: EpochLoop): Promise<LoopEnd> {
       }
       timer.reset();
     }
-    // Data-parallel runs skip the metrics: rank 0 would evaluate alone while the others wait at their next collective.
     if (!dist) await l.evaluator.afterEpoch(model, epoch, l.signal);
+    // Data-parallel runs: rank 0 evaluates while the others wait for it, longer than a collective would.
+    else if (!stopping && l.evaluator.isDue(epoch)) await dist.writerAlone(`eval/${epoch}`, `evaluating epoch ${epoch}`, () => l.evaluator.afterEpoch(model, epoch, l.signal));
     if (stopping && !last) {
       emit({ type: 'interrupted', epoch: epoch + 1, stepInEpoch: 0, checkpoint: folder.latestCheckpoint });
       return { completed: false, epoch };

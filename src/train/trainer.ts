@@ -98,7 +98,6 @@ async function trainInFolder(o: TrainOptions, folder: RunFolder): Promise<TrainR
       emit({ type: 'warning', message });
       failures.record(path, reason);
     };
-    if (dist && p.eval_images > 0 && writer) emit({ type: 'warning', message: 'metrics during training are not computed in data-parallel runs yet; evaluate saved models with cyclegan eval' });
     const end = await trainEpochs({
       model,
       p,
