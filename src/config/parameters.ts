@@ -48,6 +48,8 @@ export interface Parameters {
   lambda_identity: number;
   /** Generated images kept for the discriminators; default 50 (0 disables the pool). */
   pool_size: number;
+  /** Decay of an exponential moving average of the generators' weights, which samples, Data/, metrics and model files then use; 0 (default): none. */
+  ema_decay: number;
   /** linear: constant for the first half of max_epoch, then linearly to 0; constant: never decays. Default linear. */
   lr_policy: 'linear' | 'constant';
   /** Random horizontal flips during training; default true. */
@@ -100,6 +102,7 @@ export interface ParameterSpec {
 const positiveInteger: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? null : 'a positive integer');
 const nonNegativeInteger: Check = (v) => (Number.isInteger(v) && (v as number) >= 0 ? null : 'a non-negative integer');
 const positiveNumber: Check = (v) => (typeof v === 'number' && v > 0 && Number.isFinite(v) ? null : 'a number greater than 0');
+const belowOne: Check = (v) => (typeof v === 'number' && v >= 0 && v < 1 ? null : 'a number from 0 up to (not including) 1');
 const nonNegativeNumber: Check = (v) => (typeof v === 'number' && v >= 0 && Number.isFinite(v) ? null : 'a number of 0 or more');
 const powerOfTwo: Check = (v) =>
   Number.isInteger(v) && (v as number) >= 32 && (v as number) <= 8192 && ((v as number) & ((v as number) - 1)) === 0 ? null : 'a power of 2 from 32 to 8192';
@@ -135,6 +138,7 @@ export const PARAMETERS: Readonly<Record<keyof Parameters, ParameterSpec>> = Obj
   lambda_cycle: { type: 'number', default: () => 10, check: nonNegativeNumber, help: 'weight of the cycle-consistency losses' },
   lambda_identity: { type: 'number', default: () => 0.5, check: nonNegativeNumber, help: 'weight of the identity losses, relative to lambda_cycle' },
   pool_size: { type: 'integer', default: () => 50, check: nonNegativeInteger, help: 'generated images kept for the discriminators (0: no pool)' },
+  ema_decay: { type: 'number', default: () => 0, check: belowOne, help: 'decay of a moving average of the generators\' weights used for samples, Data/, metrics and model files, e.g. 0.999 (0: none, the last weights)' },
   lr_policy: { type: 'string', default: () => 'linear', check: oneOf('linear', 'constant'), help: 'linear: constant for the first half of max_epoch, then linearly to 0; constant: never decays' },
   flip: { type: 'boolean', default: () => true, help: 'random horizontal flips during training' },
   load_scale: { type: 'number', default: () => 1.12, check: (v) => (typeof v === 'number' && v >= 1 && v <= 4 ? null : 'a number from 1 to 4'), help: 'room for the random crops: this times the image size (286/256 in the reference)' },

@@ -139,6 +139,8 @@ export function loadGenerator(path: string, direction: 'AtoB' | 'BtoA' = 'AtoB',
     const p = (meta as unknown as CheckpointMeta).parameters;
     spec = generatorSpecOf(p);
     prefix = direction === 'AtoB' ? 'netG_A.' : 'netG_B.';
+    // A run with ema_decay translates with the generators' average (as its model files do).
+    if ([...file.tensors.keys()].some((k) => k.startsWith(`ema.${prefix}`))) prefix = `ema.${prefix}`;
     info = { format: GENERATOR_FORMAT, direction, generator: spec, image_height: p.image_height, image_width: p.image_width, epoch: (meta as unknown as CheckpointMeta).progress.epoch };
   } else {
     throw new CheckpointError(`${path} has unknown format '${meta.format}'; expected ${GENERATOR_FORMAT} or ${CHECKPOINT_FORMAT}.`);

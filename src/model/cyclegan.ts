@@ -14,6 +14,7 @@
 import { setImmediate as nextEventLoopTurn } from 'node:timers/promises';
 import { Adam, fuseForInference, l1Loss, noGrad, tidy, tidyAsync, withConvolutionPrecision, withWeightCasts, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
 import { ganLoss, type GanMode } from './gan_loss.js';
+import { GeneratorAverage } from './generator_average.js';
 import { ImagePool } from './image_pool.js';
 import { modelNames, type ModelName } from './model_names.js';
 import { cycleGanStateDict, loadCycleGanState, type CycleGanState } from './cyclegan_state.js';
@@ -58,6 +59,8 @@ export interface CycleGanOptions {
   poolSize: number;
   /** The image pools' random generator (the run's seeded stream); the model owns it from here on, and its state is part of stateDict(). */
   poolRng: Rng;
+  /** Decay of the generators' weight average (generator_average.ts); 0 or absent: no average. */
+  emaDecay?: number;
   /** Convolution precision; default float32. */
   precision?: ConvolutionPrecision;
   /** Where the networks and optimizer state live ('cpu', 'cuda', 'cuda:N'); default cpu. Weights are drawn on the CPU first, so a seed gives the same initial weights on every device. */
@@ -74,6 +77,8 @@ export class CycleGan {
   readonly fakeAPool: ImagePool;
   readonly fakeBPool: ImagePool;
   readonly poolRng: Rng;
+  /** The generators' weight average when `emaDecay` is on; what translation uses then (generatorForUse). */
+  readonly average: GeneratorAverage | null;
 
   constructor(readonly options: CycleGanOptions) {
     const g = this.generatorSpec();
@@ -91,6 +96,18 @@ export class CycleGan {
     const random = () => this.poolRng.next();
     this.fakeAPool = new ImagePool(options.poolSize, random);
     this.fakeBPool = new ImagePool(options.poolSize, random);
+    this.average = options.emaDecay ? new GeneratorAverage(this, g, options.emaDecay, options.device) : null;
+  }
+
+  /** The generator that translates for samples, Data/, metrics and model files: the average when there is one. */
+  generatorForUse(direction: 'AtoB' | 'BtoA' = 'AtoB'): Module {
+    const owner = this.average ?? this;
+    return direction === 'AtoB' ? owner.netG_A : owner.netG_B;
+  }
+
+  #stepG(): void {
+    this.optimizerG.step();
+    this.average?.update(this.optimizerG.stepCount);
   }
 
   /** What rebuilds either generator (saved with generator files). */
@@ -128,7 +145,7 @@ export class CycleGan {
     return withConvolutionPrecision(this.options.precision ?? 'float32', () =>
       tidy(() => {
         const g = this.#generatorPhase(realA, realB);
-        this.optimizerG.step();
+        this.#stepG();
         const d = this.#discriminatorPhase(g);
         this.optimizerD.step();
         return lossesOf(g, d);
@@ -157,10 +174,10 @@ export class CycleGan {
         await nextEventLoopTurn();
         d = inPrecision(() => this.#discriminatorPhase(g));
         await reducedG;
-        this.optimizerG.step();
+        this.#stepG();
       } else {
         await reducedG;
-        this.optimizerG.step();
+        this.#stepG();
         d = inPrecision(() => this.#discriminatorPhase(g));
       }
       await afterBackward('D', this.optimizerD.params);
@@ -220,7 +237,7 @@ export class CycleGan {
 
   /** Translates a batch without gradients, in eval mode: AtoB with G_A (X -> Y), BtoA with G_B. */
   translate(images: Tensor, direction: 'AtoB' | 'BtoA' = 'AtoB'): Tensor {
-    const net = direction === 'AtoB' ? this.netG_A : this.netG_B;
+    const net = this.generatorForUse(direction);
     // Eval mode: BatchNorm uses its running statistics and leaves them alone, Dropout is off.
     const wasTraining = net.training;
     net.eval();
@@ -238,6 +255,7 @@ export class CycleGan {
 
   dispose(): void {
     for (const net of Object.values(this.nets())) net.dispose();
+    this.average?.dispose();
     this.optimizerG.dispose();
     this.optimizerD.dispose();
     this.fakeAPool.clear();

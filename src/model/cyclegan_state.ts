@@ -4,11 +4,13 @@
  *   optimizer_G.exp_avg.netG_A.model.1.weight, optimizer_G.exp_avg_sq.<same>, optimizer_D...
  *                                        Adam's moments, named after the parameter they belong to
  *   pool.fake_A.0 ...                    the image pools' history
+ *   ema.netG_A.model.1.weight ...        the generators' weight average, when ema_decay is on
  * The optimizers' step counts and the pools' random generator are plain JSON, returned beside the tensors.
  */
 import { CheckpointError } from '../errors.js';
 import type { Adam, Module, Tensor } from '../engine/index.js';
 import type { Rng, RngState } from '../engine/rng.js';
+import type { GeneratorAverage } from './generator_average.js';
 import type { ImagePool } from './image_pool.js';
 import { modelNames, type ModelName } from './model_names.js';
 
@@ -22,6 +24,7 @@ export interface CycleGanParts {
   readonly fakeAPool: ImagePool;
   readonly fakeBPool: ImagePool;
   readonly poolRng: Rng;
+  readonly average: GeneratorAverage | null;
 }
 
 export interface CycleGanState {
@@ -50,6 +53,7 @@ export function cycleGanStateDict(model: CycleGanParts): CycleGanState {
   }
   model.fakeAPool.images.forEach((t, i) => tensors.set(`pool.fake_A.${i}`, t));
   model.fakeBPool.images.forEach((t, i) => tensors.set(`pool.fake_B.${i}`, t));
+  for (const [name, t] of model.average?.namedState() ?? []) tensors.set(name, t);
   return { tensors, optimizerSteps: { G: model.optimizerG.stepCount, D: model.optimizerD.stepCount }, poolRng: model.poolRng.state() };
 }
 
@@ -84,4 +88,15 @@ export function loadCycleGanState(model: CycleGanParts, state: CycleGanState, so
     pool.restore(images);
   }
   if (state.poolRng) model.poolRng.restore(state.poolRng);
+  if (model.average) {
+    // A checkpoint without an average (written with ema_decay 0, or before it existed) starts it at the loaded weights.
+    const own = new Map([...tensors].filter(([k]) => k.startsWith('ema.')));
+    if (own.size === 0) model.average.copyFromLive();
+    else {
+      for (const which of ['netG_A', 'netG_B'] as const) {
+        const prefix = `ema.${which}.`;
+        model.average[which].loadStateDict(new Map([...own].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])), `${source} (ema.${which})`);
+      }
+    }
+  }
 }

@@ -16,7 +16,7 @@ export function generatorSpecOf(p: Pick<ModelParameters, 'image_channel' | 'ngf'
 }
 
 export function cycleGanOptionsOf(
-  p: Pick<Parameters, 'image_channel' | 'ngf' | 'ndf' | 'n_blocks' | 'g_learning_rate' | 'd_learning_rate' | 'lambda_cycle' | 'lambda_identity' | 'pool_size' | 'device'> & Partial<ModelParameters>,
+  p: Pick<Parameters, 'image_channel' | 'ngf' | 'ndf' | 'n_blocks' | 'g_learning_rate' | 'd_learning_rate' | 'lambda_cycle' | 'lambda_identity' | 'pool_size' | 'device'> & Partial<ModelParameters> & Partial<Pick<Parameters, 'ema_decay'>>,
   poolRng: Rng,
   precision?: ConvolutionPrecision,
 ): CycleGanOptions {
@@ -40,6 +40,7 @@ export function cycleGanOptionsOf(
     lambdaCycle: p.lambda_cycle,
     lambdaIdentity: p.lambda_identity,
     poolSize: p.pool_size,
+    emaDecay: p.ema_decay,
     poolRng,
     precision,
     device: p.device,

@@ -116,7 +116,7 @@ export class EpochEvaluator {
   async #features(extractor: InceptionExtractor, files: string[], model: CycleGan | null): Promise<Record<string, FeatureMatrix>> {
     const p = this.p;
     const shape = { channels: p.image_channel, height: p.image_height, width: p.image_width };
-    const translator = model ? engineTranslator(model.netG_A, p.device, false, convolutionPrecisionOf(p)) : null;
+    const translator = model ? engineTranslator(model.generatorForUse(), p.device, false, convolutionPrecisionOf(p)) : null;
     const collector = new FeatureCollector(extractor);
     for (let start = 0; start < files.length; start += BATCH) {
       const batch = files.slice(start, start + BATCH);

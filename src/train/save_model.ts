@@ -11,9 +11,9 @@ import type { RunFolder } from '../io/run_folder.js';
 
 export async function saveModelFiles(model: CycleGan, p: Readonly<Parameters>, epoch: number, folder: RunFolder): Promise<string[]> {
   const files = [folder.modelFile(epoch, 'safetensors'), folder.modelFile(epoch, 'pb'), folder.modelFile(epoch, 'onnx')];
-  saveGenerator(files[0], model.netG_A, model.generatorSpec(), { direction: 'AtoB', image_height: p.image_height, image_width: p.image_width, epoch });
+  saveGenerator(files[0], model.generatorForUse(), model.generatorSpec(), { direction: 'AtoB', image_height: p.image_height, image_width: p.image_width, epoch });
   const metadata = modelMetadata({ direction: 'AtoB', channels: p.image_channel, image_height: p.image_height, image_width: p.image_width, epoch });
-  exportGenerator(model.netG_A, 'pb', files[1], metadata);
-  exportGenerator(model.netG_A, 'onnx', files[2], metadata);
+  exportGenerator(model.generatorForUse(), 'pb', files[1], metadata);
+  exportGenerator(model.generatorForUse(), 'onnx', files[2], metadata);
   return files;
 }

@@ -18,7 +18,7 @@ import type { TrainingDomains } from './training_domains.js';
 export async function translateSources(model: CycleGan, p: Readonly<Parameters>, domains: TrainingDomains, folder: RunFolder, emit: EventSink, dist: DistributedContext | undefined, failures: UseFailures): Promise<number> {
   const { source, test } = domains;
   const testFiles = new Set(test?.usable.map((f) => f.path));
-  const translator = engineTranslator(model.netG_A, p.device, false, convolutionPrecisionOf(p));
+  const translator = engineTranslator(model.generatorForUse(), p.device, false, convolutionPrecisionOf(p));
   const entries = await generateTranslations({
     files: test ? [...source.usable, ...test.usable] : source.usable,
     usageOf: (f) => (testFiles.has(f.path) ? 'test' : 'train'),
