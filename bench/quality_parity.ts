@@ -75,6 +75,7 @@ const VARIANTS: readonly { id: string; label: string; settings: typeof REFERENCE
   { id: 'ours', label: 'ours, reference settings', settings: REFERENCE_SETTINGS, extra: { preprocess: 'resize_and_crop' } },
   { id: 'ours-pad', label: 'ours, defaults (pad_and_crop: shifts, no zoom)', settings: REFERENCE_SETTINGS, extra: { preprocess: 'pad_and_crop' } },
   { id: 'ours-no-crop', label: 'ours, load_scale 1 (no crops)', settings: { ...REFERENCE_SETTINGS, load_scale: 1 }, extra: { preprocess: 'resize_and_crop' } },
+  { id: 'ours-ema', label: 'ours, defaults + ema_decay 0.999 (generator weight average)', settings: REFERENCE_SETTINGS, extra: { preprocess: 'pad_and_crop', ema_decay: 0.999 } },
 ];
 
 interface Scored {
