@@ -72,15 +72,19 @@ export function tileWorkingBytes(plan: LayerPlan, tile: number): number {
   return 4 * worst;
 }
 
+/** Rows of width x 3 float32 allowed for libvips' strips while it decodes, resizes and encodes: measured about 30 MB a side at 8000 px wide, two threads. */
+const LIBVIPS_ROWS = 320;
+
 /**
- * One band (`tile` rows) of the image on its way in or out: decoded and converted to floats (about 5 bytes
- * an input sample), or read back from the last activation, activated, laid out and rounded (about 17
- * bytes an output sample). No full-size copy: the output is encoded from a scratch TIFF (band_image_io.ts).
+ * One band (`tile` rows) of the image on its way in and out (band_image_io.ts): decoded bytes, their luma
+ * and floats (1 + 1/3 + 4 bytes an input sample, 3 samples a pixel), and the last activation's floats
+ * with their bytes (5 bytes an output sample); plus libvips' strips. No full-size copy: the scratch files
+ * hold the image.
  */
 export function imageBufferBytes(plan: LayerPlan, tile: number): number {
   const input = plan.shapes[0] as SlotShape;
   const rows = Math.min(tile, input.height);
-  return rows * input.width * (3 * 5 + input.channels * 17);
+  return rows * input.width * (3 + 1 + 4 * input.channels + 5 * input.channels) + LIBVIPS_ROWS * input.width * 3 * 4;
 }
 
 export interface MemoryDecision {

@@ -39,6 +39,8 @@ export class VipsRows {
   /** Rows [y0, y0 + rows) into the start of `into`; returns that part of it. */
   read(y0: number, rows: number, into: Uint8Array): Uint8Array {
     if (this.#closed) throw new Error('decoded image read after close()');
+    // Past the last row lies libvips' XML trailer, not pixels.
+    if (y0 < 0 || y0 + rows > this.height) throw new Error(`rows [${y0}, ${y0 + rows}) are outside the ${this.height} rows of ${this.path}`);
     const bytes = rows * this.#rowBytes;
     const view = into.subarray(0, bytes);
     let done = 0;
