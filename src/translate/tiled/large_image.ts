@@ -66,7 +66,7 @@ export function largeImageTranslator(net: Module, device: string, precision: Con
       const store = (h: number, w: number, c: number) => createStore(decision.stores, h, w, c, options.scratchDir);
       const input = store(size.height, size.width, channels);
       try {
-        await readImageInBands(path, input, original, decision.tile, options.maxPixels ?? DEFAULT_MAX_PIXELS);
+        await readImageInBands(path, input, original, decision.tile, options.maxPixels ?? DEFAULT_MAX_PIXELS, options.scratchDir);
       } catch (error) {
         input.dispose();
         throw error;
@@ -88,7 +88,7 @@ export function largeImageTranslator(net: Module, device: string, precision: Con
         },
       });
       try {
-        await writeImageFromBands(target, out, original, decision.tile);
+        await writeImageFromBands(target, out, original, decision.tile, options.scratchDir);
       } finally {
         out.store.dispose();
       }

@@ -1,7 +1,7 @@
 /**
  * Deciding, before any pixel is decoded, whether an image is translated whole or in tiles, how large the
  * tiles are and whether the whole-image activations between steps live in memory or in scratch files.
- * The estimates count the translation's own data (activations, tile buffers, the decoded output image),
+ * The estimates count the translation's own data (activations, tile buffers, a band of the image),
  * not the fixed cost of the process (libtorch and the model). Their factors were fitted to measured peak
  * RSS (bench/large_image.ts); they are deliberately on the high side.
  */
@@ -72,10 +72,19 @@ export function tileWorkingBytes(plan: LayerPlan, tile: number): number {
   return 4 * worst;
 }
 
-/** The decoded output image (uint8, channels last; for grayscale also the input's luma) and one band of input being decoded. */
+/** Rows of width x 3 float32 allowed for libvips' strips while it decodes, resizes and encodes: measured about 30 MB a side at 8000 px wide, two threads. */
+const LIBVIPS_ROWS = 320;
+
+/**
+ * One band (`tile` rows) of the image on its way in and out (band_image_io.ts): decoded bytes, their luma
+ * and floats (1 + 1/3 + 4 bytes an input sample, 3 samples a pixel), and the last activation's floats
+ * with their bytes (5 bytes an output sample); plus libvips' strips. No full-size copy: the scratch files
+ * hold the image.
+ */
 export function imageBufferBytes(plan: LayerPlan, tile: number): number {
   const input = plan.shapes[0] as SlotShape;
-  return input.height * input.width * (input.channels === 1 ? 2 : 3) + tile * input.width * 3 * 5;
+  const rows = Math.min(tile, input.height);
+  return rows * input.width * (3 + 1 + 4 * input.channels + 5 * input.channels) + LIBVIPS_ROWS * input.width * 3 * 4;
 }
 
 export interface MemoryDecision {
@@ -112,7 +121,7 @@ export function decideMemory(plan: LayerPlan, o: { budget: number; tile?: number
       const input = plan.shapes[0] as SlotShape;
       throw new ConfigError(
         `Expected --max_memory large enough for one ${tile} px tile of this ${input.width}x${input.height} image but received ${formatBytes(o.budget)}: ` +
-          `one tile needs about ${formatBytes(tileWorkingBytes(plan, tile))} and the decoded output ${formatBytes(imageBufferBytes(plan, tile))}. ` +
+          `one tile needs about ${formatBytes(tileWorkingBytes(plan, tile))} and a band of the image ${formatBytes(imageBufferBytes(plan, tile))}. ` +
           `Raise --max_memory to at least ${formatBytes(working)}${o.tile !== undefined ? ' or lower --tile_size' : ''}`,
       );
     }

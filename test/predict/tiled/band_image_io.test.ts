@@ -4,10 +4,12 @@
  * from bands must give the file writeImage/writeResized give.
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { decodeResized } from '../../../src/data/decode.js';
+import { DatasetError } from '../../../src/errors.js';
 import { writeImage } from '../../../src/data/image_write.js';
 import { orientedSize, roundToMultipleOf4, writeResized } from '../../../src/data/native_size.js';
 import { createStore } from '../../../src/translate/tiled/activation_store.js';
@@ -69,3 +71,11 @@ for (const [ext, channels, resized] of [
     assert.ok(a.data.equals(b.data), 'same pixels');
   });
 }
+
+test('a truncated JPEG read in bands is a DatasetError naming the file, and leaves no scratch files', async () => {
+  const path = join(fixtures.flat, 'broken_truncated.jpg');
+  const scratch = tempDir();
+  const store = createStore('memory', 48, 48, 3);
+  await assert.rejects(readImageInBands(path, store, { height: 48, width: 48 }, 8, 1e8, scratch), (e: unknown) => e instanceof DatasetError && e.message.startsWith(`Cannot decode image ${path}`));
+  assert.deepEqual(readdirSync(scratch), []);
+});

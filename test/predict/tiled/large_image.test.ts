@@ -77,8 +77,8 @@ test('tiled predict (--tile_size 32) writes the image the whole-image predict wr
 });
 
 test('an image over --max_memory is tiled without being asked', async () => {
-  const events = await run(join(dir, 'auto'), { maxMemory: 1.5 * 2 ** 20 });
-  assert.ok(events.some((e) => e.type === 'info' && /against --max_memory 2 MiB; translating in \d+ px tiles/.test(e.message)));
+  const events = await run(join(dir, 'auto'), { maxMemory: 2.5 * 2 ** 20 });
+  assert.ok(events.some((e) => e.type === 'info' && /against --max_memory 3 MiB; translating in \d+ px tiles/.test(e.message)));
   assert.deepEqual([(await pixels(join(dir, 'auto'))).info.width], [150]);
 });
 

@@ -33,7 +33,7 @@ test('a budget too small for one tile is refused with a message that says how mu
     () => decideMemory(plan, { budget: 2 ** 20 }),
     (e: unknown) =>
       e instanceof ConfigError &&
-      /^Expected --max_memory large enough for one 64 px tile of this 1024x768 image but received 1 MiB: one tile needs about \d+ MiB and the decoded output \d+ MiB\. Raise --max_memory to at least \d+ MiB$/.test(e.message),
+      /^Expected --max_memory large enough for one 64 px tile of this 1024x768 image but received 1 MiB: one tile needs about \d+ MiB and a band of the image \d+ MiB\. Raise --max_memory to at least \d+ MiB$/.test(e.message),
   );
   assert.throws(() => decideMemory(plan, { budget: 2 ** 20, tile: 256 }), /for one 256 px tile .* or lower --tile_size$/);
 });
