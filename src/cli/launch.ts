@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { ConfigError } from '../errors.js';
 import type { Parameters } from '../config/parameters.js';
 import { DEFAULT_DIST_TIMEOUT_MS, type DistBackend } from '../engine/distributed.js';
-import { DistributedContext } from '../train/distributed_context.js';
+import { DistributedContext, STALL_TIMEOUTS } from '../train/distributed_context.js';
 import type { EventSink } from '../io/events.js';
 
 interface Rendezvous {
@@ -163,10 +163,11 @@ export async function runLauncher(launch: Extract<Launch, { kind: 'launcher' }>,
         if (!failed || firstFailure) return;
         firstFailure = { rank, ...r };
         io.write(`cyclegan: rank ${rank} ${r.signal ? `was killed by ${r.signal}` : `exited with code ${r.code}`}; the other ranks stop at their next collective (rerun the same command to resume from the last checkpoint)\n`);
-        // The others fail their next collective within the timeout; any left after that are ended.
+        // The others fail their next collective within the timeout, or rank 0 notices while computing the metrics
+        // alone, which may hold it longer (distributed_context.ts, STALL_TIMEOUTS); any left after that are ended.
         killer = setTimeout(() => {
           for (const c of children) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
-        }, launch.timeoutMs + 30_000);
+        }, STALL_TIMEOUTS * launch.timeoutMs + 30_000);
         killer.unref();
       }),
     );

@@ -54,10 +54,11 @@ export interface DistributedOptions {
 const HEARTBEAT_MS = 1000;
 /**
  * How many collective timeouts of rank 0's silence the others accept while it works alone (writerAlone): its
- * JavaScript thread beats only between pieces of work, and one piece, the FID's eigendecompositions of
- * 2048 x 2048 covariances, took over 30 s on a loaded 2-core machine; a dead process is noticed at once anyway.
+ * JavaScript thread beats only between pieces of work, and one piece of the metrics blocked it for 43 s on a
+ * loaded 2-core machine (32 px, 9 images); a dead process is noticed at once anyway. The launcher waits as long
+ * before it ends ranks that outlive a failed one.
  */
-const STALL_TIMEOUTS = 10;
+export const STALL_TIMEOUTS = 10;
 
 export class DistributedContext {
   #beats = 0;
@@ -127,11 +128,17 @@ export class DistributedContext {
   async writerAlone(key: string, what: string, work: () => Promise<void>): Promise<void> {
     const done = `alone/${key}`;
     if (this.isWriter) {
+      const peers = this.#watchPeers(what);
       try {
-        await work();
+        const working = work();
+        // A dead peer ends rank 0's wait for its own work (the work itself cannot be stopped; the run ends with the error).
+        working.catch(() => undefined);
+        await Promise.race([working, peers.lost]);
       } catch (error) {
         await this.group.storeSet(done, 'failed').catch(() => undefined);
         throw error;
+      } finally {
+        peers.stop();
       }
       await this.#explained(() => this.group.storeSet(done, 'ok'));
       return;
@@ -158,6 +165,36 @@ export class DistributedContext {
         throw new DistributedError(`rank ${this.rank} waiting for rank 0 (${what}): rank 0 stopped responding for ${(STALL_TIMEOUTS * this.group.timeoutMs) / 1000} s (its process is stuck or its machine is unreachable)`);
       }
     }
+  }
+
+  /** While rank 0 works alone: `lost` rejects when another rank's liveness counter stood still for the group's timeout. */
+  #watchPeers(what: string): { lost: Promise<never>; stop(): void } {
+    const seen = new Map<number, { beat: string | null; at: number }>();
+    let timer: ReturnType<typeof setInterval> | null = null;
+    const lost = new Promise<never>((_, reject) => {
+      const check = async (): Promise<void> => {
+        const now = Date.now();
+        const silent: number[] = [];
+        for (let r = 1; r < this.worldSize; r++) {
+          const beat = await this.group.storeGet(`alive/${r}`, 0).catch(() => null);
+          const last = seen.get(r);
+          if (!last || last.beat !== beat) seen.set(r, { beat, at: now });
+          else if (now - last.at > this.group.timeoutMs) silent.push(r);
+        }
+        if (silent.length > 0 && timer) {
+          reject(new DistributedError(`${what} failed on rank 0 of ${this.worldSize}: rank${silent.length > 1 ? 's' : ''} ${silent.join(', ')} stopped responding meanwhile (the process died or its machine is unreachable)`));
+        }
+      };
+      timer = setInterval(() => void check(), HEARTBEAT_MS);
+    });
+    lost.catch(() => undefined);
+    return {
+      lost,
+      stop: () => {
+        if (timer) clearInterval(timer);
+        timer = null;
+      },
+    };
   }
 
   /** Makes every rank's networks and optimizer state rank 0's (DDP's initial broadcast; also carries a resumed checkpoint). */

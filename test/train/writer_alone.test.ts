@@ -1,6 +1,7 @@
 // Rank 0 working alone (the metrics after an epoch) while the other ranks wait: the wait outlasts the group's
 // collective timeout as long as rank 0 is alive, and ends with a clear error when rank 0's work fails or rank 0
-// goes away. Both ranks live in this process (two process groups over 127.0.0.1).
+// goes away; rank 0 stops waiting for its own work when another rank dies. Both ranks live in this process (two
+// process groups over 127.0.0.1).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -61,4 +62,19 @@ test('rank 0 going away ends the wait with an error, not a hang', { timeout: 60_
     return true;
   });
   r1.abort();
+});
+
+test('a rank that dies while rank 0 works alone ends rank 0\'s wait with an error naming it', { timeout: 60_000 }, async () => {
+  const [r0, r1] = await twoRanks();
+  // Rank 1 dies: its liveness counter stops.
+  r1.abort();
+  const longWork = new AbortController();
+  const started = Date.now();
+  await assert.rejects(r0.writerAlone('eval/4', 'evaluating epoch 4', () => delay(30_000, undefined, { signal: longWork.signal })), {
+    name: 'DistributedError',
+    message: 'evaluating epoch 4 failed on rank 0 of 2: rank 1 stopped responding meanwhile (the process died or its machine is unreachable)',
+  });
+  assert.ok(Date.now() - started < 10_000, `noticed after ${Date.now() - started} ms`);
+  longWork.abort();
+  r0.abort();
 });
