@@ -4,7 +4,6 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { defaultOpenMpWaitPolicy } from './openmp_wait_policy.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
@@ -151,7 +150,6 @@ export function native(): NativeAddon {
         'Run `npm run setup` (installs libtorch with apt when missing, then builds), or `npm run build:native`.',
     );
   }
-  defaultOpenMpWaitPolicy();
   try {
     addon = createRequire(import.meta.url)(addonPath) as NativeAddon;
   } catch (error) {
