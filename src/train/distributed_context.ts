@@ -200,7 +200,9 @@ export class DistributedContext {
   /** Makes every rank's networks and optimizer state rank 0's (DDP's initial broadcast; also carries a resumed checkpoint). */
   async syncModel(model: CycleGan, optimizerSteps: { G: number; D: number }, device = 'cpu'): Promise<void> {
     this.#device = this.group.backend === 'nccl' ? device : 'cpu';
-    const tensors = [...model.namedParameters().map(([, t]) => t), ...[model.optimizerG, model.optimizerD].flatMap((o) => [...o.stateDict().expAvg, ...o.stateDict().expAvgSq])];
+    // The generators' average too (ema_decay): every rank translates its share of Data/ with it.
+    const average = model.average?.namedState().map(([, t]) => t) ?? [];
+    const tensors = [...model.namedParameters().map(([, t]) => t), ...[model.optimizerG, model.optimizerD].flatMap((o) => [...o.stateDict().expAvg, ...o.stateDict().expAvgSq]), ...average];
     await this.#explained(() => this.group.broadcast(tensors, 0));
     for (const [opt, steps] of [
       [model.optimizerG, optimizerSteps.G],
