@@ -8,7 +8,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { freePort } from '../../src/io/free_port.js';
 import { DistributedContext } from '../../src/train/distributed_context.js';
 
-const TIMEOUT_MS = 1500;
+// Long enough for two process groups to connect over loopback on a loaded 2-core machine (1.5 s was not, once).
+const TIMEOUT_MS = 4000;
 
 async function twoRanks(): Promise<[DistributedContext, DistributedContext]> {
   const masterPort = await freePort();
