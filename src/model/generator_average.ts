@@ -12,6 +12,8 @@ import { defineG, type GeneratorSpec } from './networks.js';
 export class GeneratorAverage {
   readonly netG_A: Module;
   readonly netG_B: Module;
+  /** [average, live, is a parameter]: fixed once built (weights are copied into, never replaced). */
+  readonly #pairs: [Tensor, Tensor, boolean][];
 
   constructor(
     private readonly live: { readonly netG_A: Module; readonly netG_B: Module },
@@ -22,13 +24,14 @@ export class GeneratorAverage {
     this.netG_A = defineG(spec).eval();
     this.netG_B = defineG(spec).eval();
     if (device !== 'cpu') for (const net of [this.netG_A, this.netG_B]) net.to(device);
+    this.#pairs = this.pairs();
     this.copyFromLive();
   }
 
   /** The average restarts at the live weights (a fresh run, or a checkpoint that has none). */
   copyFromLive(): void {
     noGrad(() => {
-      for (const [avg, live] of this.pairs()) copyInto(avg, live);
+      for (const [avg, live] of this.#pairs) copyInto(avg, live);
     });
   }
 
@@ -37,7 +40,7 @@ export class GeneratorAverage {
     const decay = Math.min(this.decay, (1 + step) / (10 + step));
     noGrad(() =>
       tidy(() => {
-        for (const [avg, live, isParameter] of this.pairs()) copyInto(avg, isParameter ? avg.add(live.sub(avg).mul(1 - decay)) : live);
+        for (const [avg, live, isParameter] of this.#pairs) copyInto(avg, isParameter ? avg.add(live.sub(avg).mul(1 - decay)) : live);
       }),
     );
   }
