@@ -31,6 +31,7 @@ await serveOnce<DataParallelCase>(async (c, warmup, count) => {
   const dist = worldSize > 1 ? await DistributedContext.join({ rank, worldSize, masterAddr: '127.0.0.1', masterPort: Number(process.env.MASTER_PORT), timeoutMs: 600_000 }) : null;
   const seconds: number[] = [];
   const afterBackwardG = { overlap: [] as number[], plain: [] as number[] };
+  const stepsByOrder = { overlap: [] as number[], plain: [] as number[] };
   try {
     if (c.kind === 'steps') {
       const model = buildModel(c);
@@ -56,7 +57,10 @@ await serveOnce<DataParallelCase>(async (c, warmup, count) => {
         const t1 = performance.now();
         if (i < warmup) continue;
         seconds.push((t1 - t0) / 1000);
-        if (dist) afterBackwardG[overlap ? 'overlap' : 'plain'].push((t1 - backwardG) / 1000);
+        if (dist) {
+          afterBackwardG[overlap ? 'overlap' : 'plain'].push((t1 - backwardG) / 1000);
+          stepsByOrder[overlap ? 'overlap' : 'plain'].push((t1 - t0) / 1000);
+        }
       }
       model.dispose();
     } else {
@@ -76,7 +80,7 @@ await serveOnce<DataParallelCase>(async (c, warmup, count) => {
   } finally {
     await dist?.leave();
   }
-  return { seconds, afterBackwardG, floats: c.kind === 'allreduce' ? generatorFloats() : 0 };
+  return { seconds, afterBackwardG, stepsByOrder, floats: c.kind === 'allreduce' ? generatorFloats() : 0 };
 });
 
 function generatorFloats(): number {

@@ -3,6 +3,7 @@
 #include <ATen/core/grad_mode.h>  // at::NoGradGuard: not pulled in by ATen/ATen.h in libtorch 2.x
 
 #include <cstring>
+#include <string>
 
 #include "convert.h"
 #include "register.h"
@@ -108,6 +109,24 @@ Napi::Value ToData(const Napi::CallbackInfo& info) {
   }
 }
 
+// toDataInto(tensor, out: Float32Array): copies a floating tensor's values (row-major) into `out`, which must
+// hold exactly numel floats. For loops that move the same sizes again and again (tiled translation): a new
+// array each time costs the kernel's zeroing of fresh pages, more than the copy itself.
+Napi::Value ToDataInto(const Napi::CallbackInfo& info) {
+  at::Tensor t = ArgTensor(info, 0, "tensor").detach();
+  if (!at::isFloatingType(t.scalar_type())) throw Napi::TypeError::New(info.Env(), "toDataInto: expected a floating tensor");
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(info.Env(), "toDataInto: expected a Float32Array to copy into");
+  }
+  Napi::Float32Array out = info[1].As<Napi::Float32Array>();
+  if (static_cast<int64_t>(out.ElementLength()) != t.numel()) {
+    throw Napi::RangeError::New(info.Env(), "toDataInto: expected a Float32Array of " + std::to_string(t.numel()) + " floats but received " + std::to_string(out.ElementLength()));
+  }
+  at::Tensor host = t.to(at::kCPU, at::kFloat).contiguous();
+  if (host.numel() > 0) std::memcpy(out.Data(), host.data_ptr(), host.numel() * sizeof(float));
+  return info.Env().Undefined();
+}
+
 Napi::Value Item(const Napi::CallbackInfo& info) {
   at::Tensor& t = ArgTensor(info, 0, "tensor");
   return Napi::Number::New(info.Env(), t.item().toDouble());
@@ -146,6 +165,7 @@ void RegisterTensorData(Napi::Env env, Napi::Object exports) {
   Export<Rand>(env, exports, "rand");
   Export<NormalInPlace>(env, exports, "normal_");
   Export<ToData>(env, exports, "toData");
+  Export<ToDataInto>(env, exports, "toDataInto");
   Export<Item>(env, exports, "item");
   Export<Shape>(env, exports, "shape");
   Export<DType>(env, exports, "dtype");

@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import { ConfigError } from '../errors.js';
 import type { Parameters } from '../config/parameters.js';
 import { DEFAULT_DIST_TIMEOUT_MS, type DistBackend } from '../engine/distributed.js';
-import { DistributedContext, STALL_TIMEOUTS } from '../train/distributed_context.js';
+import { DistributedContext, overlapByDefault, STALL_TIMEOUTS } from '../train/distributed_context.js';
 import type { EventSink } from '../io/events.js';
 
 interface Rendezvous {
@@ -30,7 +30,8 @@ interface Rendezvous {
 export type Launch =
   | { kind: 'single' }
   | ({ kind: 'launcher'; nproc: number; nnodes: number; nodeRank: number; portGiven: boolean } & Rendezvous)
-  | ({ kind: 'worker'; rank: number; worldSize: number; localRank: number } & Rendezvous);
+  /** localWorldSize: ranks on this machine (LOCAL_WORLD_SIZE, as torchrun and our launcher set it), null when not said. */
+  | ({ kind: 'worker'; rank: number; worldSize: number; localRank: number; localWorldSize: number | null } & Rendezvous);
 
 /** torchrun's default port. */
 const DEFAULT_MASTER_PORT = 29500;
@@ -69,7 +70,8 @@ export function takeLaunch(options: ReadonlyMap<string, string | true>, env: Nod
     const worldSize = integer('WORLD_SIZE', env.WORLD_SIZE, 1, 1);
     const rank = integer('RANK', env.RANK, 0, 0, worldSize - 1);
     if (portText === undefined && worldSize > 1) throw new ConfigError('RANK and WORLD_SIZE are set but MASTER_PORT is not: set MASTER_ADDR and MASTER_PORT (the rendezvous of rank 0) too');
-    return { kind: 'worker', rank, worldSize, localRank: integer('LOCAL_RANK', env.LOCAL_RANK, 0, rank), ...rendezvous };
+    const localWorldSize = env.LOCAL_WORLD_SIZE === undefined ? null : integer('LOCAL_WORLD_SIZE', env.LOCAL_WORLD_SIZE, 1, 1, worldSize);
+    return { kind: 'worker', rank, worldSize, localRank: integer('LOCAL_RANK', env.LOCAL_RANK, 0, rank), localWorldSize, ...rendezvous };
   }
   for (const n of ['node_rank', 'master_addr', 'master_port'] as const) {
     if (flag[n] !== undefined) throw new ConfigError(`--${n} only applies to data-parallel training: add --nproc N (workers on this machine) and, across machines, --nnodes`);
@@ -91,7 +93,8 @@ export function workerEvents(launch: Launch, render: EventSink): EventSink {
 /** Runs `fn` as one rank when this process is a worker (joining first, leaving after), else plainly. */
 export async function asWorker<R>(launch: Launch, fn: (distributed?: DistributedContext) => Promise<R>): Promise<R> {
   if (launch.kind !== 'worker') return fn();
-  const context = await DistributedContext.join({ rank: launch.rank, worldSize: launch.worldSize, masterAddr: launch.masterAddr, masterPort: launch.masterPort, backend: launch.backend, timeoutMs: launch.timeoutMs, interface: process.env.GLOO_SOCKET_IFNAME });
+  const overlap = overlapByDefault({ backend: launch.backend, oneMachine: launch.localWorldSize === launch.worldSize });
+  const context = await DistributedContext.join({ rank: launch.rank, worldSize: launch.worldSize, masterAddr: launch.masterAddr, masterPort: launch.masterPort, backend: launch.backend, timeoutMs: launch.timeoutMs, interface: process.env.GLOO_SOCKET_IFNAME, overlap });
   // Started by our launcher, which has gone (killed): stop as on Ctrl-C, after the current step with a checkpoint.
   const launcher = process.env.CYCLEGAN_LAUNCHER_PID;
   const orphanWatch = launcher ? setInterval(() => process.ppid !== Number(launcher) && process.kill(process.pid, 'SIGINT'), 2000) : null;

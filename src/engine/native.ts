@@ -32,6 +32,7 @@ export interface NativeAddon {
   rand(shape: number[], dtype: DType, device: string, seed?: number): T;
   normal_(t: T, mean: number, std: number, seed?: number): void;
   toData(t: T): TypedData;
+  toDataInto(t: T, out: Float32Array): void;
   item(t: T): number;
   shape(t: T): number[];
   dtype(t: T): DType;

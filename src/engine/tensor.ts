@@ -86,6 +86,11 @@ export class Tensor {
     const d = this.data();
     return d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>, Number);
   }
+  /** The values as float32 (row-major) into `out`, which must hold exactly numel() floats: no new array. */
+  toFloat32Into(out: Float32Array): Float32Array {
+    run('data', [this], () => native().toDataInto(this.handle, out));
+    return out;
+  }
   item(): number {
     return run('item', [this], () => native().item(this.handle));
   }

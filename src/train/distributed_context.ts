@@ -46,8 +46,19 @@ export interface DistributedOptions {
   interface?: string;
   /** After every step, check that every rank holds the same weights (checkIdentical); for tests, it reads every weight. Default false. */
   checkWeights?: boolean;
-  /** Average G's gradients while the discriminators' forward and backward run (CycleGan.trainStepWithHook's overlap; the same bits either way). Default true. */
+  /** Average G's gradients while the discriminators' forward and backward run (CycleGan.trainStepWithHook's overlap; the same bits either way). Default true; the launcher passes overlapByDefault. */
   overlap?: boolean;
+}
+
+/**
+ * Whether G's gradient average should overlap the discriminators' phase: yes when the ranks span machines or
+ * reduce on GPUs, where a network or a GPU's copy engines carry the average while the cores compute; no when
+ * Gloo averages between ranks on one machine, where the average is work of its own on the cores the ranks
+ * train on. Measured there (bench data-parallel, idle 2-core Xeon, 2 ranks x 1 thread, 128 px): scaling
+ * efficiency 0.86 / 0.93 / 0.73 in order against 0.79 / 0.87 / 0.66 overlapped, three runs. Same bits either way.
+ */
+export function overlapByDefault(o: { backend: DistBackend; oneMachine: boolean }): boolean {
+  return o.backend === 'nccl' || !o.oneMachine;
 }
 
 /** How often each rank bumps its liveness counter in the store. */

@@ -6,6 +6,7 @@ import { COMMANDS } from '../../src/cli/commands.js';
 import { parseCommandLine } from '../../src/cli/command_line.js';
 import { takeLaunch, withoutLaunchFlags, workerParameters } from '../../src/cli/launch.js';
 import { resolveParameters } from '../../src/config/resolve.js';
+import { overlapByDefault } from '../../src/train/distributed_context.js';
 
 const train = COMMANDS.find((c) => c.name === 'train')!;
 /** The options of a train command line (plus the required ones), as main.ts hands them to takeLaunch. */
@@ -22,7 +23,10 @@ test('--nproc and --nnodes make a launcher', () => {
 
 test("torchrun's environment makes a worker", () => {
   const launch = takeLaunch(argsOf(''), { RANK: '3', WORLD_SIZE: '4', LOCAL_RANK: '1', MASTER_ADDR: 'h0', MASTER_PORT: '29500' });
-  assert.deepEqual(launch, { kind: 'worker', rank: 3, worldSize: 4, localRank: 1, masterAddr: 'h0', masterPort: 29500, backend: 'gloo', timeoutMs: 60_000 });
+  assert.deepEqual(launch, { kind: 'worker', rank: 3, worldSize: 4, localRank: 1, localWorldSize: null, masterAddr: 'h0', masterPort: 29500, backend: 'gloo', timeoutMs: 60_000 });
+  const local = takeLaunch(argsOf(''), { RANK: '1', WORLD_SIZE: '4', LOCAL_RANK: '1', LOCAL_WORLD_SIZE: '2', MASTER_PORT: '29500' });
+  assert.equal(local.kind === 'worker' && local.localWorldSize, 2);
+  assert.throws(() => takeLaunch(argsOf(''), { RANK: '0', WORLD_SIZE: '2', LOCAL_WORLD_SIZE: '3', MASTER_PORT: '29500' }), /Expected an integer from 1 to 2 for LOCAL_WORLD_SIZE but received '3'/);
   // With nccl, 'cuda' becomes the local rank's GPU.
   const nccl = takeLaunch(argsOf('--dist_backend nccl'), { RANK: '1', WORLD_SIZE: '2', LOCAL_RANK: '1', MASTER_PORT: '29500' });
   assert.equal(workerParameters(nccl, resolveParameters({ device: 'cuda' })).device, 'cuda:1');
@@ -42,4 +46,10 @@ test('inconsistent launch settings are refused with the fix', () => {
 
 test('the workers get the command without the launch flags', () => {
   assert.deepEqual(withoutLaunchFlags(['train', '--nproc', '2', '--out', 'o', '--master-port=1', '--dist_backend', 'gloo', '--flip']), ['train', '--out', 'o', '--flip']);
+});
+
+test("G's average overlaps D's phase across machines and on GPUs, not between Gloo ranks on one machine", () => {
+  assert.equal(overlapByDefault({ backend: 'gloo', oneMachine: true }), false);
+  assert.equal(overlapByDefault({ backend: 'gloo', oneMachine: false }), true);
+  assert.equal(overlapByDefault({ backend: 'nccl', oneMachine: true }), true);
 });

@@ -96,7 +96,7 @@ export async function readImageInBands(path: string, store: ActivationStore, ori
 
 /**
  * Rows [y0, y1) of the output as 8-bit samples, channels last, into `bytes`: the store's own layout, so one
- * pass applies the final transform (as readChw does, in the same arithmetic) and rounds as writeImage does.
+ * pass applies the final transform (readHwc's arithmetic, to the last bit of float32) and rounds as writeImage does.
  */
 function outputSamples(out: Activation, y0: number, y1: number, floats: Float32Array, bytes: Uint8Array): void {
   const c = out.store.channels;
@@ -105,10 +105,10 @@ function outputSamples(out: Activation, y0: number, y1: number, floats: Float32A
   const shift = out.shift ?? new Float32Array(c);
   for (let i = 0; i < floats.length; i++) {
     const ch = i % c;
-    let x = (floats[i] as number) * (scale[ch] as number) + (shift[ch] as number);
+    let x = Math.fround(Math.fround((floats[i] as number) * (scale[ch] as number)) + (shift[ch] as number));
     if (out.fn === 'relu' && x < 0) x = 0;
     else if (out.fn === 'tanh') x = Math.tanh(x);
-    // Through float32, as readChw stores it.
+    // Through float32, as readHwc's tensors hold it.
     const v = Math.round((Math.fround(x) + 1) * 127.5);
     bytes[i] = v > 255 ? 255 : v >= 0 ? v : 0;
   }

@@ -1,8 +1,8 @@
 /**
  * Per-channel mean and variance of a whole activation, accumulated tile by tile with Chan et al.'s
  * pairwise merge in float64 ("Updating formulae and a pairwise algorithm for computing sample
- * variances", 1979): each tile contributes its own mean and sum of squared deviations, so no
- * E[x^2] - E[x]^2 cancellation however large the image.
+ * variances", 1979): each tile contributes its own mean and sum of squared deviations from it
+ * (tile_ops.ts), so no E[x^2] - E[x]^2 cancellation however large the image.
  */
 
 export class ChannelStats {
@@ -12,28 +12,6 @@ export class ChannelStats {
   constructor(readonly channels: number) {
     this.mean = new Float64Array(channels);
     this.m2 = new Float64Array(channels);
-  }
-
-  /** Adds a tile given as `channels` planes one after another (CHW): its mean, then its squared deviations from it, in float64. */
-  addPlanes(chw: Float32Array, channels: number): void {
-    const count = chw.length / channels;
-    if (count === 0) return;
-    const mean = new Float64Array(channels);
-    const m2 = new Float64Array(channels);
-    for (let ch = 0; ch < channels; ch++) {
-      const plane = chw.subarray(ch * count, (ch + 1) * count);
-      let sum = 0;
-      for (let i = 0; i < count; i++) sum += plane[i] as number;
-      const m = sum / count;
-      let squares = 0;
-      for (let i = 0; i < count; i++) {
-        const d = (plane[i] as number) - m;
-        squares += d * d;
-      }
-      mean[ch] = m;
-      m2[ch] = squares;
-    }
-    this.merge(count, mean, m2, channels);
   }
 
   /** Merges a part's count, means and sums of squared deviations. */

@@ -8,7 +8,7 @@ import { emptyCache, noGrad, tensor, tidy, withConvolutionPrecision, type Convol
 import type { ActivationStore } from './activation_store.js';
 import { ChannelStats } from './channel_stats.js';
 import type { LayerPlan, PlanStep, SlotShape } from './layer_plan.js';
-import { convTile, convTransposeTile, readBox, readChw, tiles, writeBox, type Activation } from './tile_ops.js';
+import { convTile, convTransposeTile, readHwc, releaseTileBuffers, tiles, writeBox, writeHwc, type Activation } from './tile_ops.js';
 
 export interface RunPlanOptions {
   /** Tile side in pixels of the input image; each step scales it to its own resolution. */
@@ -88,11 +88,8 @@ export function runPlan(plan: LayerPlan, input: ActivationStore, o: RunPlanOptio
               const { height, width } = into.store;
               // In place, tile by tile: each element is read once and written once, so order does not matter.
               for (const box of tiles(height, width, tileFor(plan, plan.shapes[step.into] as SlotShape, o.tile))) {
-                // Plain arrays: an addition is one pass, not worth a round trip through tensors.
-                const sum = readChw(into, box);
-                const other = readChw(add, box);
-                for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (other[i] as number);
-                tidy(() => writeBox(into.store, box.y0, box.x0, tensor(sum, [1, into.store.channels, box.y1 - box.y0, box.x1 - box.x0])));
+                // In the stores' own layout: no layout change on either side.
+                tidy(() => writeHwc(into.store, box.y0, box.x0, readHwc(into, box, o.device).add(readHwc(add, box, o.device))));
                 tick();
               }
               Object.assign(into, { scale: null, shift: null, fn: 'none' });
@@ -109,13 +106,15 @@ export function runPlan(plan: LayerPlan, input: ActivationStore, o: RunPlanOptio
   } catch (error) {
     for (const a of slots.values()) a.store.dispose();
     throw error;
+  } finally {
+    releaseTileBuffers();
   }
   return get(plan.output);
 }
 
 /** Rows [y0, y1) of the output, channels last, with its final activation applied. */
 export function readOutputRows(out: Activation, y0: number, y1: number, device = 'cpu'): Float32Array {
-  return tidy(() => readBox(out, { y0, y1, x0: 0, x1: out.store.width }, device).permute([0, 2, 3, 1]).contiguous().toFloat32());
+  return tidy(() => readHwc(out, { y0, y1, x0: 0, x1: out.store.width }, device).toFloat32());
 }
 
 /** Fills a store from CHW data (tests, and small images already in memory). */
