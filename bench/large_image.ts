@@ -4,8 +4,8 @@
  * ResNet-9 generator, fresh weights, float32, 2 threads, one fresh process per case (its VmHWM is its
  * own); times include decoding, and encoding the result. The whole-image pass needs about twelve copies of
  * the largest activation (full resolution x ngf channels), so at ngf 64 it is only run where that fits
- * this machine; at ngf 8 both sides run at every size. The 100 MP case (hours on 2 cores, about 40 GB of
- * scratch files) runs only with LARGE_IMAGE_100MP=1 in the environment.
+ * this machine; at ngf 8 both sides run at every size. The 100 MP case (about 40 GB of scratch files)
+ * runs only with LARGE_IMAGE_100MP=1 in the environment (LARGE_IMAGE_100MP=only: that row alone).
  */
 import { mkdirSync } from 'node:fs';
 import { totalmem } from 'node:os';
@@ -61,7 +61,9 @@ function plans(quick: boolean): Plan[] {
     { megapixels: 4, ngf: 64, sides: wholeFits(4, 64) ? ['whole', 'tiled'] : ['tiled'] },
     { megapixels: 16, ngf: 64, sides: ['tiled'] },
   ];
-  if (process.env.LARGE_IMAGE_100MP === '1') list.push({ megapixels: 100, ngf: 64, sides: ['tiled'] });
+  const hundred: Plan = { megapixels: 100, ngf: 64, sides: ['tiled'] };
+  if (process.env.LARGE_IMAGE_100MP === 'only') return [hundred];
+  if (process.env.LARGE_IMAGE_100MP === '1') list.push(hundred);
   return list;
 }
 

@@ -32,10 +32,11 @@ async function measure(c: LargeImageCase): Promise<LargeImageResult> {
     await writeResized(out, translated, 3, size, original);
   } else {
     const translator = largeImageTranslator(net, 'cpu', 'float32', { maxMemory: c.maxMemoryBytes, tileSize: c.tile, maxPixels: 2e8 });
-    await translator.translateIfLarge(c.image, out, 3, (e) => {
+    const tiled = await translator.translateIfLarge(c.image, out, 3, (e) => {
       if (e.type === 'tiles') tiles = e.total;
       if (e.type === 'info') stores = /activations in (memory|scratch)/.exec(e.message)?.[1] ?? '';
     });
+    if (!tiled) throw new Error(`${c.image} was not translated in tiles (unreadable, or over the pixel limit)`);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuStarted);

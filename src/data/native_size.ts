@@ -4,7 +4,7 @@
  * to a multiple of 4 and resized back afterwards.
  */
 import sharp from 'sharp';
-import { openImage, readImageFile } from './open_image.js';
+import { DEFAULT_MAX_PIXELS, openImage, readImageFile } from './open_image.js';
 import { encodeImage } from './image_write.js';
 import { writeFileAtomic } from '../io/atomic_write.js';
 
@@ -14,8 +14,8 @@ export interface Size {
 }
 
 /** The size as displayed (EXIF orientation applied), from the header: the pixels are decoded once, later, by the loader. */
-export async function orientedSize(path: string): Promise<Size> {
-  const image = openImage(await readImageFile(path));
+export async function orientedSize(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<Size> {
+  const image = openImage(await readImageFile(path), maxPixels);
   const { autoOrient } = await image.metadata();
   if (autoOrient) return { height: autoOrient.height, width: autoOrient.width };
   // A sharp without metadata().autoOrient: decode to learn the displayed size.

@@ -20,3 +20,10 @@ test('orientedSize equals the size of the decoded, oriented pixels', async () =>
   }
   assert.ok(swapped >= 1, 'the rotated fixture has a stored size different from its displayed size');
 });
+
+test('orientedSize applies the pixel limit it is given (predict --max_pixels raises it for large images)', async () => {
+  const path = fixture('flat', 'a_photo.jpg');
+  const { width, height } = await orientedSize(path);
+  await assert.rejects(orientedSize(path, width * height - 1), /pixel limit|more than the limit/);
+  assert.deepEqual(await orientedSize(path, width * height), { width, height });
+});

@@ -7,7 +7,8 @@
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { scratchSpaceError } from './scratch_folder.js';
 
 export interface ActivationStore {
   readonly height: number;
@@ -96,7 +97,11 @@ class FileStore extends RowStore {
   protected writeRun(y: number, x0: number, from: Float32Array): void {
     const bytes = Buffer.from(from.buffer, from.byteOffset, from.byteLength);
     let done = 0;
-    while (done < bytes.length) done += writeSync(this.#handle(), bytes, done, bytes.length - done, this.#offset(y, x0) + done);
+    try {
+      while (done < bytes.length) done += writeSync(this.#handle(), bytes, done, bytes.length - done, this.#offset(y, x0) + done);
+    } catch (error) {
+      throw scratchSpaceError(error, dirname(this.#dir)) ?? error;
+    }
   }
   dispose(): void {
     if (this.#fd !== null) closeSync(this.#fd);

@@ -14,6 +14,7 @@ import { openImage, readImageFile, readImageHeader } from '../../data/open_image
 import { ConfigError, DatasetError } from '../../errors.js';
 import type { Size } from '../../data/native_size.js';
 import type { ActivationStore } from './activation_store.js';
+import { scratchSpaceError } from './scratch_folder.js';
 import { ScratchTiff } from './scratch_tiff.js';
 import { VipsRows } from './vips_rows.js';
 import type { Activation } from './tile_ops.js';
@@ -71,6 +72,9 @@ export async function readImageInBands(path: string, store: ActivationStore, ori
       rgb = await decodeToFile(buffer, maxPixels, original, channels === 3 && resize ? { height, width } : null, join(folder, 'decoded.v'));
     } catch (error) {
       if (error instanceof DatasetError) throw error;
+      // libvips reports a full disk while writing the decoded file as a failed decode; it is the scratch folder's.
+      const full = scratchSpaceError(error, dirname(folder));
+      if (full) throw full;
       throw new DatasetError(`Cannot decode image ${path}: ${(error as Error).message.trim()}; replace or remove the file (validating the input lists every such file)`);
     }
     open.push(rgb);

@@ -4,7 +4,6 @@
  * bands, translated tile by tile (run_plan.ts) and written from bands, with progress events per tile.
  * Needs the engine's generator module (a checkpoint): an .onnx or .pb graph cannot be cut into steps.
  */
-import { tmpdir } from 'node:os';
 import { Sequential, type ConvolutionPrecision, type Module } from '../../engine/index.js';
 import { DEFAULT_MAX_PIXELS } from '../../data/open_image.js';
 import { ConfigError } from '../../errors.js';
@@ -15,6 +14,7 @@ import { readImageInBands, writeImageFromBands } from './band_image_io.js';
 import { compilePlan } from './layer_plan.js';
 import { decideMemory, defaultMemoryBudget, formatBytes } from './memory_plan.js';
 import { runPlan } from './run_plan.js';
+import { scratchFolderFor } from './scratch_folder.js';
 
 export interface LargeImageOptions {
   /** Bytes the translation's own data may take (--max_memory); default: half the memory the system reports available. */
@@ -23,7 +23,7 @@ export interface LargeImageOptions {
   tileSize?: number;
   /** Largest image accepted, width x height (--max_pixels); default the validation's 100 000 000. */
   maxPixels?: number;
-  /** Folder for scratch files when activations do not fit in memory; default the system's temporary folder. */
+  /** Folder for scratch files when activations do not fit in memory; default the system's temporary folder, or the output's folder when that is in memory (scratch_folder.ts). */
   scratchDir?: string;
 }
 
@@ -51,7 +51,7 @@ export function largeImageTranslator(net: Module, device: string, precision: Con
     async translateIfLarge(path, target, channels, onEvent) {
       let original: Size;
       try {
-        original = await orientedSize(path);
+        original = await orientedSize(path, options.maxPixels ?? DEFAULT_MAX_PIXELS);
       } catch {
         return false; // the ordinary path reports the unreadable file
       }
@@ -59,14 +59,15 @@ export function largeImageTranslator(net: Module, device: string, precision: Con
       const plan = compilePlan(layersOf(net), { ...size, channels });
       const decision = decideMemory(plan, { budget, tile: options.tileSize });
       if (!decision.tiled) return false;
+      const scratch = scratchFolderFor(target, options.scratchDir);
       onEvent?.({
         type: 'info',
-        message: `${path}: ${original.width}x${original.height}, about ${formatBytes(decision.wholeBytes)} whole against --max_memory ${formatBytes(budget)}; translating in ${decision.tile} px tiles, activations in ${decision.stores === 'memory' ? 'memory' : `scratch files under ${options.scratchDir ?? tmpdir()}`}`,
+        message: `${path}: ${original.width}x${original.height}, about ${formatBytes(decision.wholeBytes)} whole against --max_memory ${formatBytes(budget)}; translating in ${decision.tile} px tiles, activations in ${decision.stores === 'memory' ? 'memory' : `scratch files under ${scratch.folder} (${scratch.why})`}`,
       });
-      const store = (h: number, w: number, c: number) => createStore(decision.stores, h, w, c, options.scratchDir);
+      const store = (h: number, w: number, c: number) => createStore(decision.stores, h, w, c, scratch.folder);
       const input = store(size.height, size.width, channels);
       try {
-        await readImageInBands(path, input, original, decision.tile, options.maxPixels ?? DEFAULT_MAX_PIXELS, options.scratchDir);
+        await readImageInBands(path, input, original, decision.tile, options.maxPixels ?? DEFAULT_MAX_PIXELS, scratch.folder);
       } catch (error) {
         input.dispose();
         throw error;
@@ -88,7 +89,7 @@ export function largeImageTranslator(net: Module, device: string, precision: Con
         },
       });
       try {
-        await writeImageFromBands(target, out, original, decision.tile, options.scratchDir);
+        await writeImageFromBands(target, out, original, decision.tile, scratch.folder);
       } finally {
         out.store.dispose();
       }
