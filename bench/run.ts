@@ -20,11 +20,12 @@ import { qualityBenchmark } from './quality.js';
 import { qualityParityBenchmark } from './quality_parity.js';
 import { pythonWithTorch, ReferenceWorker, type ReferenceInfo } from './reference.js';
 import { formatTable, noiseLine, ratiosLine, summarizeNoise, writeResults, type BenchResult } from './report.js';
+import { smallStepBenchmark } from './small_step.js';
 import { trainStepBenchmark } from './train_step.js';
 import { translateBenchmark } from './translate.js';
 
 /** Every benchmark, in the order they run; --only picks from these names. */
-const BENCHMARKS: readonly Benchmark[] = [convBenchmark, trainStepBenchmark, translateBenchmark, qualityBenchmark, pipelineBenchmark, qualityParityBenchmark, dataParallelBenchmark, largeImageBenchmark, featuresBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [convBenchmark, trainStepBenchmark, smallStepBenchmark, translateBenchmark, qualityBenchmark, pipelineBenchmark, qualityParityBenchmark, dataParallelBenchmark, largeImageBenchmark, featuresBenchmark];
 
 /** This file's folder (dist/bench when compiled), where the compiled workers for `once` are. */
 const benchDir = dirname(fileURLToPath(import.meta.url));

@@ -120,7 +120,7 @@ const medianOrNull = (values: (number | null)[]): number | null => {
 export const blasThreads = (threads: number): Record<string, string> => ({ OPENBLAS_NUM_THREADS: String(threads) });
 
 /** The same random images for both sides, per size. */
-function writeImages(dir: string, size: number): string {
+export function writeImages(dir: string, size: number): string {
   const file = join(dir, `train-step-${size}.safetensors`);
   E.tidy(() => {
     const shape = [1, MODEL.channels, size, size];
