@@ -25,7 +25,6 @@ import { runUi, uiPortOf, withDashboard } from './ui_command.js';
 import { installStopSignals } from './stop_signals.js';
 import { describeFileSystemError } from './file_system_errors.js';
 import { directionOf } from './direction.js';
-import { applyWaitPolicy, waitPolicyFor } from './wait_policy.js';
 import { asWorker, runLauncher, takeLaunch, workerEvents, workerParameters } from './launch.js';
 import { withObjectStorage } from '../storage/with_object_storage.js';
 import { isObjectUrl } from '../storage/object_url.js';
@@ -96,7 +95,6 @@ async function main(argv: string[]): Promise<number> {
       const launch = takeLaunch(args.options);
       const storage = { mode: 'train' as const, restart, endpoint: optionValue(args, 's3_endpoint'), onEvent: render };
       const parameters = resolveParameters(userParameters(args));
-      const waitPolicy = applyWaitPolicy(waitPolicyFor(parameters, process.env));
       // --dataroot (the reference's trainA/trainB layout) names both domains itself.
       const [source, target] = [optionValue(args, 'source') ?? '', optionValue(args, 'target') ?? ''];
       if (!parameters.dataroot && (!source || !target)) {
@@ -106,7 +104,6 @@ async function main(argv: string[]): Promise<number> {
       if ((launch.kind !== 'single' || uiPortOf(args) !== null) && [source, target, out].some(isObjectUrl)) {
         throw new ConfigError('--ui and data-parallel training need local --source, --target and --out for now; copy the data down first (object storage works with a plain train)');
       }
-      if (waitPolicy && !(launch.kind === 'worker' && launch.rank !== 0)) render({ type: 'info', message: waitPolicy.why });
       if (launch.kind === 'launcher') return runLauncher(launch, argv);
       render.setRun(parameters);
       // Data-parallel: rank 0 writes the run folder and serves its dashboard; the other ranks serve none.
@@ -139,10 +136,6 @@ async function main(argv: string[]): Promise<number> {
       const endpoint = optionValue(args, 's3_endpoint');
       const user = userParameters(args);
       const parameters = resolveParameters(user);
-      if (!parameters.predict) {
-        const waitPolicy = applyWaitPolicy(waitPolicyFor(parameters, process.env));
-        if (waitPolicy) render({ type: 'info', message: waitPolicy.why });
-      }
       if (parameters.predict) {
         const storage = { mode: 'predict' as const, endpoint, onEvent: render };
         const explicit = new Set(Object.keys(user).map(canonicalName));

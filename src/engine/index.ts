@@ -15,4 +15,3 @@ export { withWeightCasts } from './weight_cast_cache.js';
 export { ProcessGroup, distBackends, DEFAULT_DIST_TIMEOUT_MS, type DistBackend, type ProcessGroupOptions } from './distributed.js';
 export { maxPool2d, avgPool2d, type Pool2dOptions, type AvgPool2dOptions } from './pool.js';
 export { matmul, eigh, indexSelect } from './linalg.js';
-export { addonLoaded } from './native.js';

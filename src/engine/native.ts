@@ -142,11 +142,6 @@ export const addonPath = join(root, 'build', 'Release', 'cyclegan_native.node');
 
 let addon: NativeAddon | undefined;
 
-/** Whether the addon (and with it libtorch and libgomp, which read their environment once, at load) is loaded. */
-export function addonLoaded(): boolean {
-  return addon !== undefined;
-}
-
 /** The loaded addon; the first call loads it and explains how to fix a failed load. */
 export function native(): NativeAddon {
   if (addon) return addon;
