@@ -54,7 +54,7 @@ export function peakStoreBytes(plan: LayerPlan): number {
   return peak;
 }
 
-/** Working memory of one tile of the costliest step: its input box with halo about seven times over (read, layout, transform, pad), its output about eight (conv, float64 statistics, layout). */
+/** Working memory of one tile of the costliest step: its input box with halo about seven times over (read buffer, tensor, transform, pad), its output about eight (conv, the statistics' deviations, the write buffer); measured peaks stay under it. */
 export function tileWorkingBytes(plan: LayerPlan, tile: number): number {
   const input = plan.shapes[0] as SlotShape;
   let worst = 0;
