@@ -59,7 +59,7 @@ const largeImage: OptionSpec[] = [
   { name: 'max_memory', takes: 'value', placeholder: 'SIZE', default: 'half the available memory', help: 'with --keep_size, memory the translation of one image may take (2G, 512M or bytes); an image whose whole-image pass needs more is translated in tiles, exactly' },
   { name: 'tile_size', takes: 'value', placeholder: 'PX', help: 'with --keep_size, translate every image in tiles of this side (at least 16; checkpoints only)' },
   { name: 'max_pixels', takes: 'value', placeholder: 'N', default: '100000000', help: 'the largest image accepted, width x height' },
-  { name: 'scratch_dir', takes: 'value', placeholder: 'DIR', default: 'the system temporary folder', help: 'where tiled translation keeps activations that do not fit --max_memory' },
+  { name: 'scratch_dir', takes: 'value', placeholder: 'DIR', default: 'the system temporary folder, or the output folder when that is tmpfs', help: 'where tiled translation keeps activations that do not fit --max_memory' },
 ];
 const s3Endpoint: OptionSpec = {
   name: 's3_endpoint',
