@@ -1,11 +1,16 @@
 // Neural-network ops: convolutions, instance norm, padding.
+#include <ATen/Parallel.h>  // at::get_num_threads
+
+#include <algorithm>
+
 #include "convert.h"
 #include "register.h"
 
 namespace {
 
-// Input values up to which libtorch (1.13 and 2.x, ConvParams::use_mkldnn) sends a batch-1 float32 convolution
-// with a kernel of 3x3 or less to its own im2col + BLAS path instead of oneDNN ("for some case, native is faster").
+// Input values up to which libtorch (1.13 and 2.x, ConvParams::use_mkldnn) sends a batch-1, single-group float32
+// convolution whose kernel is 3 or less on a side to its own im2col + BLAS path instead of oneDNN ("for some case,
+// native is faster").
 constexpr int64_t kNativeConvLimit = 20480;
 
 // conv2d(x, weight, bias?, stride[2], padding[2], dilation[2], groups)
@@ -24,7 +29,12 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   const std::vector<int64_t> padding = ArgInts(info, 4, "padding");
   const std::vector<int64_t> dilation = ArgInts(info, 5, "dilation");
   const int64_t groups = static_cast<int64_t>(ArgNumber(info, 6, "groups"));
-  const bool small = x.dim() == 4 && x.numel() <= kNativeConvLimit;
+  // Only where libtorch would not take oneDNN itself but takes it for a batch of two: kernels larger than 3x3 (the
+  // 7x7 and 4x4 ones) already go there, and an unstrided 1x1 kernel on one thread stays on im2col either way.
+  const auto ones = [](const std::vector<int64_t>& v) { return std::all_of(v.begin(), v.end(), [](int64_t e) { return e == 1; }); };
+  const bool largeKernel = w.dim() == 4 && w.size(-1) > 3 && w.size(-2) > 3;
+  const bool pointwiseOnOneThread = w.dim() == 4 && w.size(-1) == 1 && w.size(-2) == 1 && at::get_num_threads() == 1 && ones(stride) && ones(dilation);
+  const bool small = x.dim() == 4 && x.numel() <= kNativeConvLimit && groups == 1 && !largeKernel && !pointwiseOnOneThread;
   if (small && x.size(0) == 1 && at::hasMKLDNN() && at::globalContext().userEnabledMkldnn() && x.device().is_cpu() &&
       !x.is_mkldnn() && x.scalar_type() == at::kFloat && w.scalar_type() == at::kFloat) {
     at::Tensor pair = at::cat({x, at::zeros_like(x)}, 0);
