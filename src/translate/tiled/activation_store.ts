@@ -5,10 +5,10 @@
  * It lives in memory when the budget allows, otherwise in a scratch file (the OS page cache keeps what
  * it can; the process's own memory stays at a tile's working set).
  */
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { scratchSpaceError } from './scratch_folder.js';
+import { writeScratch } from './scratch_folder.js';
 
 export interface ActivationStore {
   readonly height: number;
@@ -95,13 +95,7 @@ class FileStore extends RowStore {
     if (got < bytes.length) bytes.fill(0, got);
   }
   protected writeRun(y: number, x0: number, from: Float32Array): void {
-    const bytes = Buffer.from(from.buffer, from.byteOffset, from.byteLength);
-    let done = 0;
-    try {
-      while (done < bytes.length) done += writeSync(this.#handle(), bytes, done, bytes.length - done, this.#offset(y, x0) + done);
-    } catch (error) {
-      throw scratchSpaceError(error, dirname(this.#dir)) ?? error;
-    }
+    writeScratch(this.#handle(), new Uint8Array(from.buffer, from.byteOffset, from.byteLength), this.#offset(y, x0), dirname(this.#dir));
   }
   dispose(): void {
     if (this.#fd !== null) closeSync(this.#fd);

@@ -3,7 +3,7 @@
  * hold what does not fit --max_memory (activations, the decoded input, the 8-bit output), so they must be on
  * a disk: a temporary folder on tmpfs lives in RAM, and using it would spend the memory the budget saves.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, resolve, sep } from 'node:path';
 import { OutputError } from '../../errors.js';
@@ -58,4 +58,14 @@ export function scratchSpaceError(error: unknown, folder: string): OutputError |
     `Expected room for tiled translation's scratch files in ${folder} but the disk is full (${code ?? 'No space left on device'}). ` +
       'Free space there, or point --scratch_dir at a folder on a larger disk (a large image at ngf 64 needs about 400 bytes a pixel)',
   );
+}
+
+/** Writes all of `bytes` at `position` of a scratch file under `folder`; a full disk is scratchSpaceError's OutputError. */
+export function writeScratch(fd: number, bytes: Uint8Array, position: number, folder: string): void {
+  let done = 0;
+  try {
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
+  } catch (error) {
+    throw scratchSpaceError(error, folder) ?? error;
+  }
 }

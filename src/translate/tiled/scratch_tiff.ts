@@ -5,9 +5,9 @@
  * one strip at a time, so encoding the result to JPEG or PNG from this file holds only a few strips.
  * BigTIFF (64-bit offsets) so that no image size is refused.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { scratchSpaceError } from './scratch_folder.js';
+import { writeScratch } from './scratch_folder.js';
 
 /** Rows per strip: about 256 KiB a strip, what libvips holds per strip it reads. */
 function rowsPerStrip(rowBytes: number, height: number): number {
@@ -94,12 +94,7 @@ export class ScratchTiff {
 
   #write(bytes: Uint8Array, position: number): void {
     if (this.#fd === null) throw new Error('scratch TIFF written after close()');
-    let done = 0;
-    try {
-      while (done < bytes.length) done += writeSync(this.#fd, bytes, done, bytes.length - done, position + done);
-    } catch (error) {
-      throw scratchSpaceError(error, dirname(dirname(this.path))) ?? error;
-    }
+    writeScratch(this.#fd, bytes, position, dirname(dirname(this.path)));
   }
 
   /** Rows [y0, y0 + rows) from `samples`, 8-bit, channels last. */
