@@ -17,7 +17,8 @@
         "native/caching_allocator.cc",
         "native/distributed.cc",
         "native/ops_pool.cc",
-        "native/ops_linalg.cc"
+        "native/ops_linalg.cc",
+        "native/winograd_conv.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

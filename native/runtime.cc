@@ -6,6 +6,7 @@
 #include "caching_allocator.h"
 #include "convert.h"
 #include "register.h"
+#include "winograd_conv.h"
 
 namespace {
 
@@ -58,6 +59,20 @@ Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// winograd(): whether 3x3 convolutions may run as Winograd (built with oneDNN, not switched off)
+Napi::Value Winograd(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("built", WinogradBuilt());
+  out.Set("enabled", WinogradEnabled());
+  return out;
+}
+
+// setWinograd(enabled): for tests and benchmarks, which compare the two paths
+Napi::Value SetWinograd(const Napi::CallbackInfo& info) {
+  SetWinogradEnabled(ArgBool(info, 0, "enabled"));
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterRuntime(Napi::Env env, Napi::Object exports) {
@@ -69,4 +84,6 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
   Export<BuildInfo>(env, exports, "buildInfo");
   Export<AllocatorStatsFn>(env, exports, "allocatorStats");
   Export<EmptyCache>(env, exports, "emptyCache");
+  Export<Winograd>(env, exports, "winograd");
+  Export<SetWinograd>(env, exports, "setWinograd");
 }

@@ -4,8 +4,8 @@
 //   3. Debian's libtorch-dev (/usr/include/ATen, /usr/lib/<multiarch>/libtorch.so).
 // As a script it prints gyp fragments: --include, --libdir, --libs, --defines, or --describe.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 function layoutAt(root, how) {
@@ -89,6 +89,26 @@ export function ncclOf(found) {
   return { includeDirs: [nccl, cuda] };
 }
 
+/**
+ * Winograd convolutions (native/winograd_conv.cc under CYCLEGAN_ONEDNN): only when libtorch links a shared oneDNN 2
+ * (Debian's does; pip wheels link it statically, and oneDNN 3 has no Winograd on x64) and its headers are installed
+ * (Debian: libdnnl-dev), so that the addon calls the very library libtorch runs. Otherwise every convolution is libtorch's.
+ */
+export function onednnOf(found) {
+  const header = '/usr/include/oneapi/dnnl/dnnl_version.h';
+  if (!existsSync(header) || !/#define DNNL_VERSION_MAJOR 2\b/.test(readFileSync(header, 'utf8'))) return null;
+  const torchCpu = join(found.libDir, 'libtorch_cpu.so');
+  if (!existsSync(torchCpu)) return null;
+  const libDir = dirname(realpathSync(torchCpu)); // Python's torch/lib holds links into Debian's multiarch folder
+  if (!existsSync(join(libDir, 'libdnnl.so.2'))) return null;
+  try {
+    const dynamic = execFileSync('readelf', ['-d', torchCpu], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return /NEEDED.*\[libdnnl\.so\.2\]/.test(dynamic) ? { libs: [`-L${libDir}`, '-l:libdnnl.so.2'] } : null;
+  } catch {
+    return null; // no readelf: build without the Winograd path
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const found = findLibtorch();
   if (!found) {
@@ -97,8 +117,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   const mode = process.argv[2];
   const nccl = ncclOf(found);
+  const onednn = onednnOf(found);
   if (mode === '--include') console.log([...found.includeDirs, ...(nccl?.includeDirs ?? [])].join(' '));
-  else if (mode === '--libs') console.log(libsOf(found).join(' '));
-  else if (mode === '--defines') console.log(`_GLIBCXX_USE_CXX11_ABI=${found.cxx11Abi === false ? 0 : 1}${nccl ? ' USE_C10D_NCCL' : ''}`);
+  else if (mode === '--libs') console.log([...libsOf(found), ...(onednn?.libs ?? [])].join(' '));
+  else if (mode === '--defines') console.log(`_GLIBCXX_USE_CXX11_ABI=${found.cxx11Abi === false ? 0 : 1}${nccl ? ' USE_C10D_NCCL' : ''}${onednn ? ' CYCLEGAN_ONEDNN' : ''}`);
   else console.log(found.how);
 }

@@ -7,7 +7,8 @@ import { findLibtorch, searched } from './find-libtorch.mjs';
 // libopenblas0-pthread: Debian's libtorch calls the system BLAS; the reference BLAS made a training step ~2x slower.
 // fonts-dejavu-core: the font the sample sheets' labels are drawn in.
 // libgloo-dev: the Gloo headers that c10d's ProcessGroupGloo.hpp includes (data-parallel training; libtorch_cpu already links libgloo).
-const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-core', 'libgloo-dev'];
+// libdnnl-dev: the headers of the oneDNN that libtorch links, for the addon's Winograd convolutions (native/winograd_conv.cc).
+const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-core', 'libgloo-dev', 'libdnnl-dev'];
 // python3-torch: the PyTorch reference that tests and benchmarks compare against.
 // python3-numpy, python3-scipy: the KID and FID reference (test/reference/metrics_reference.py); python3-skimage: SSIM's.
 const REFERENCE_PACKAGES = ['python3-torch', 'python3-numpy', 'python3-scipy', 'python3-skimage'];
@@ -45,7 +46,7 @@ export function ensureLibtorch(log) {
   if (!found) {
     throw new Error(
       `libtorch not found. Tried:\n  - ${searched.join('\n  - ')}\n` +
-        'Fix: apt-get install libtorch-dev libopenblas0-pthread libgloo-dev (Debian 12), or set LIBTORCH to an unpacked libtorch.',
+        'Fix: apt-get install libtorch-dev libopenblas0-pthread libgloo-dev libdnnl-dev (Debian 12), or set LIBTORCH to an unpacked libtorch.',
     );
   }
   return found;

@@ -96,6 +96,8 @@ export interface NativeAddon {
   buildInfo(): { torchVersion: string; cuda: boolean; mkldnn: boolean; parallel: string };
   allocatorStats(): AllocatorStats;
   emptyCache(): void;
+  winograd(): WinogradState;
+  setWinograd(enabled: boolean): void;
   // data-parallel collectives (native/distributed.cc); each talks to the peers off the JS thread
   distCreate(options: DistCreateOptions): Promise<{ group: NativeProcessGroup; port: number }>;
   distAllreduceMean(group: NativeProcessGroup, params: T[], weight: number): Promise<number>;
@@ -125,6 +127,12 @@ export interface DistCreateOptions {
   timeoutMs: number;
   /** A network interface for Gloo's connections (as GLOO_SOCKET_IFNAME); empty for the default. */
   interface?: string;
+}
+
+/** Winograd 3x3 convolutions (native/winograd_conv.cc): built with oneDNN, and not switched off. */
+export interface WinogradState {
+  built: boolean;
+  enabled: boolean;
 }
 
 /** Bytes held by the addon's caching CPU allocator. */

@@ -1,6 +1,6 @@
 /** Process-wide engine settings: threads, seeds, devices, gradient mode, live tensor count. */
 import { EngineError } from '../errors.js';
-import { native, type AllocatorStats } from './native.js';
+import { native, type AllocatorStats, type WinogradState } from './native.js';
 import { run, type Tensor } from './tensor.js';
 
 /** Threads libtorch uses for one op (intra-op parallelism). */
@@ -49,6 +49,20 @@ export function synchronize(): void {
 
 export function buildInfo(): { torchVersion: string; cuda: boolean; mkldnn: boolean; parallel: string } {
   return native().buildInfo();
+}
+
+/**
+ * Whether unstrided 3x3 float32 convolutions with 64 or more channels and 32x32 or larger outputs run as
+ * oneDNN's Winograd kernels (native/winograd_conv.cc): `built` when the addon links the shared oneDNN 2 that
+ * libtorch runs (Debian's), `enabled` unless switched off (CYCLEGAN_WINOGRAD=0 or setWinograd(false)).
+ */
+export function winograd(): WinogradState {
+  return native().winograd();
+}
+
+/** Switches Winograd convolutions on or off for this process (tests and benchmarks compare the two). */
+export function setWinograd(enabled: boolean): void {
+  native().setWinograd(enabled);
 }
 
 /** False inside noGrad. */

@@ -1,0 +1,14 @@
+// Winograd 3x3 convolutions through oneDNN, for the shapes where they pay (winograd_conv.cc).
+#pragma once
+#include <ATen/ATen.h>
+
+// Whether this build can run Winograd convolutions at all (built against a shared oneDNN 2.x, the one libtorch
+// links) and the process has not switched them off (SetWinogradEnabled, CYCLEGAN_WINOGRAD=0).
+bool WinogradEnabled();
+void SetWinogradEnabled(bool enabled);
+bool WinogradBuilt();
+
+// conv2d(x, w, bias) with stride 1, no padding, no dilation, one group, as a Winograd F(4x4, 3x3) convolution
+// with its own forward and backward, or an undefined tensor when the shape is not one where Winograd pays or
+// this CPU has no Winograd kernel; then the caller runs at::conv2d.
+at::Tensor MaybeWinogradConv2d(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias);
