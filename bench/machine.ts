@@ -18,6 +18,8 @@ export interface Machine {
   /** The libtorch our addon links against. */
   libtorch: string;
   mkldnn: boolean;
+  /** Whether our ResNet-block convolutions ran as oneDNN Winograd (E.winograd(); PyTorch's never do). */
+  winograd: boolean;
   /** The PyTorch reference; null when no reference ran. */
   torch: string | null;
   python: string | null;
@@ -27,7 +29,7 @@ export interface Machine {
 }
 
 /** Threading (OpenMP, BLAS, oneDNN) and allocation (glibc malloc, our caching allocator) settings. */
-const RELEVANT_ENV = /^(OMP_|GOMP_|KMP_|MKL_|OPENBLAS_|DNNL_|ONEDNN_|MALLOC_|LD_PRELOAD$|CYCLEGAN_ALLOCATOR_)/;
+const RELEVANT_ENV = /^(OMP_|GOMP_|KMP_|MKL_|OPENBLAS_|DNNL_|ONEDNN_|MALLOC_|LD_PRELOAD$|CYCLEGAN_ALLOCATOR_|CYCLEGAN_WINOGRAD$)/;
 
 function cpuinfo(): string {
   try {
@@ -54,6 +56,7 @@ export function describeMachine(reference: ReferenceInfo | null): Machine {
     node: process.version,
     libtorch: build.torchVersion,
     mkldnn: build.mkldnn,
+    winograd: E.winograd().enabled,
     torch: reference?.torch ?? null,
     python: reference ? `${reference.python} (${reference.executable})` : null,
     env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => RELEVANT_ENV.test(e[0]) && e[1] !== undefined)),
