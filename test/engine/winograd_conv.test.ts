@@ -110,3 +110,24 @@ describe('which convolutions run as Winograd', () => {
     });
   }
 });
+
+test('Winograd convolutions keep live tensors, allocator use and RSS flat over 100 forward and backward passes', () => {
+  const x = E.keep(E.randn([1, 64, 34, 34], { seed: 3 }));
+  const w = E.keep(E.randn([64, 64, 3, 3], { seed: 4 }).mul(0.05));
+  const b = E.keep(E.zeros([64]));
+  for (const t of [x, w, b]) t.requiresGrad = true;
+  const pass = () =>
+    E.tidy(() => {
+      E.zeroGrad([x, w, b]);
+      E.conv2d(x, w, b).square().mean().backward();
+    });
+  for (let i = 0; i < 10; i++) pass();
+  const live = E.liveTensors();
+  const inUse = E.allocatorStats().inUseBytes;
+  const rss = process.memoryUsage().rss;
+  for (let i = 0; i < 100; i++) pass();
+  assert.equal(E.liveTensors(), live);
+  assert.equal(E.allocatorStats().inUseBytes, inUse, 'bytes in use by tensors changed');
+  assert.ok(process.memoryUsage().rss < rss * 1.05, `RSS grew from ${(rss / 2 ** 20).toFixed(1)} to ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MiB`);
+  for (const t of [x, w, b]) t.dispose();
+});
