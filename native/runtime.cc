@@ -64,6 +64,7 @@ Napi::Value Winograd(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(info.Env());
   out.Set("built", WinogradBuilt());
   out.Set("enabled", WinogradEnabled());
+  out.Set("plans", static_cast<double>(WinogradPlans()));
   return out;
 }
 

@@ -22,6 +22,7 @@
 #ifdef CYCLEGAN_ONEDNN
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,6 +51,7 @@ void SetWinogradEnabled(bool enabled) { winogradOn = enabled; }
 #ifndef CYCLEGAN_ONEDNN
 
 at::Tensor MaybeWinogradConv2d(const at::Tensor&, const at::Tensor&, const c10::optional<at::Tensor>&) { return at::Tensor(); }
+size_t WinogradPlans() { return 0; }
 
 #else
 
@@ -144,20 +146,38 @@ std::shared_ptr<Plan> BuildPlan(const Key& k) {
   return plan;
 }
 
+// Shapes whose plans are kept. Translating a folder of photos meets a new shape per image size; each plan holds
+// JIT-compiled kernels, so the least recently used one goes beyond this many.
+constexpr size_t kMaxPlans = 32;
+
+std::mutex plansMutex;
+struct CachedPlan {
+  std::shared_ptr<Plan> plan;
+  uint64_t lastUse;
+};
+// Never destroyed: at exit, oneDNN's own statics may already be gone when ours would be.
+std::map<Key, CachedPlan>& plans = *new std::map<Key, CachedPlan>();
+
 // The plan for a shape, or null where this CPU has no Winograd kernel for it (remembered, so asked once).
 std::shared_ptr<Plan> PlanFor(const Key& key) {
-  static std::mutex mutex;
-  static std::map<Key, std::shared_ptr<Plan>> plans;
-  std::lock_guard<std::mutex> lock(mutex);
+  static uint64_t uses = 0;
+  std::lock_guard<std::mutex> lock(plansMutex);
   auto found = plans.find(key);
-  if (found != plans.end()) return found->second;
+  if (found != plans.end()) {
+    found->second.lastUse = ++uses;
+    return found->second.plan;
+  }
   std::shared_ptr<Plan> plan;
   try {
     plan = BuildPlan(key);
   } catch (const dnnl::error&) {
     plan = nullptr;  // no Winograd implementation here (a CPU without AVX-512, say): libtorch's convolution runs
   }
-  plans.emplace(key, plan);
+  if (plans.size() >= kMaxPlans) {
+    auto oldest = std::min_element(plans.begin(), plans.end(), [](const auto& a, const auto& b) { return a.second.lastUse < b.second.lastUse; });
+    plans.erase(oldest);
+  }
+  plans.emplace(key, CachedPlan{plan, ++uses});
   return plan;
 }
 
@@ -176,14 +196,18 @@ class Buffers {
     c.primitive.execute(Stream(), user, converted);
     return converted;
   }
-  // Where a primitive writes a result meant for `out`: `out` itself, or a buffer converted into it by Finish.
-  memory Out(const at::Tensor& out, const memory::desc& userDesc, const memory::desc& produced, const Conversion& c) {
-    return c.needed ? Make(produced) : memory(userDesc, Engine(), out.data_ptr());
-  }
-  void Finish(memory produced, const at::Tensor& out, const memory::desc& userDesc, const Conversion& c) {
-    if (!c.needed) return;
+  // Where a primitive writes a result meant for `out` (a tensor in the caller's layout `userDesc`): `out` itself,
+  // or a buffer in the layout the primitive produces, which Finish converts into `out`.
+  struct Output {
+    memory produced, user;
+    const Conversion* conversion;
+    void Finish() {
+      if (conversion->needed) conversion->primitive.execute(Stream(), produced, user);
+    }
+  };
+  Output Out(const at::Tensor& out, const memory::desc& userDesc, const memory::desc& produced, const Conversion& c) {
     memory user(userDesc, Engine(), out.data_ptr());
-    c.primitive.execute(Stream(), produced, user);
+    return {c.needed ? Make(produced) : user, user, &c};
   }
 
  private:
@@ -195,13 +219,13 @@ at::MemoryFormat FormatOf(bool channelsLast) { return channelsLast ? at::MemoryF
 at::Tensor Forward(const Plan& p, const Key& k, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
   Buffers buffers;
   at::Tensor y = at::empty({k.n, k.oc, k.h - 2, k.w - 2}, x.options().memory_format(FormatOf(k.channelsLast)));
-  memory dst = buffers.Out(y, p.dst, p.forwardPd.dst_desc(), p.forwardToDst);
+  auto dst = buffers.Out(y, p.dst, p.forwardPd.dst_desc(), p.forwardToDst);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, buffers.In(x, p.src, p.srcToForward)},
                                        {DNNL_ARG_WEIGHTS, buffers.In(w, p.weights, p.weightsToForward)},
-                                       {DNNL_ARG_DST, dst}};
+                                       {DNNL_ARG_DST, dst.produced}};
   if (k.bias) args.emplace(DNNL_ARG_BIAS, memory(p.bias, Engine(), b.data_ptr()));
   p.forward.execute(Stream(), args);
-  buffers.Finish(dst, y, p.dst, p.forwardToDst);
+  dst.Finish();
   Stream().wait();
   return y;
 }
@@ -210,11 +234,11 @@ at::Tensor BackwardData(const Plan& p, const Key& k, const at::Tensor& gy, const
   Buffers buffers;
   const auto& pd = p.backwardDataPd;
   at::Tensor gx = at::empty({k.n, k.ic, k.h, k.w}, gy.options().memory_format(FormatOf(k.channelsLast)));
-  memory diffSrc = buffers.Out(gx, p.src, pd.diff_src_desc(), p.backwardDataToSrc);
+  auto diffSrc = buffers.Out(gx, p.src, pd.diff_src_desc(), p.backwardDataToSrc);
   p.backwardData.execute(Stream(), {{DNNL_ARG_DIFF_DST, buffers.In(gy, p.dst, p.dstToBackwardData)},
                                     {DNNL_ARG_WEIGHTS, buffers.In(w, p.weights, p.weightsToBackwardData)},
-                                    {DNNL_ARG_DIFF_SRC, diffSrc}});
-  buffers.Finish(diffSrc, gx, p.src, p.backwardDataToSrc);
+                                    {DNNL_ARG_DIFF_SRC, diffSrc.produced}});
+  diffSrc.Finish();
   Stream().wait();
   return gx;
 }
@@ -224,20 +248,21 @@ std::pair<at::Tensor, at::Tensor> BackwardWeights(const Plan& p, const Key& k, c
   const auto& pd = p.backwardWeightsPd;
   at::Tensor gw = at::empty({k.oc, k.ic, 3, 3}, x.options());
   at::Tensor gb = k.bias ? at::empty({k.oc}, x.options()) : at::Tensor();
-  memory diffWeights = buffers.Out(gw, p.weights, pd.diff_weights_desc(), p.backwardWeightsToWeights);
+  auto diffWeights = buffers.Out(gw, p.weights, pd.diff_weights_desc(), p.backwardWeightsToWeights);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, buffers.In(x, p.src, p.srcToBackwardWeights)},
                                        {DNNL_ARG_DIFF_DST, buffers.In(gy, p.dst, p.dstToBackwardWeights)},
-                                       {DNNL_ARG_DIFF_WEIGHTS, diffWeights}};
+                                       {DNNL_ARG_DIFF_WEIGHTS, diffWeights.produced}};
   if (k.bias) args.emplace(DNNL_ARG_DIFF_BIAS, memory(p.bias, Engine(), gb.data_ptr()));
   p.backwardWeights.execute(Stream(), args);
-  buffers.Finish(diffWeights, gw, p.weights, p.backwardWeightsToWeights);
+  diffWeights.Finish();
   Stream().wait();
   return {gw, gb};
 }
 
-Key KeyOf(const at::Tensor& x, const at::Tensor& w, bool bias) {
-  return {x.size(0), x.size(1), w.size(0), x.size(2), x.size(3), bias, !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast)};
-}
+// A contiguous channels-last tensor that is not also plainly contiguous (a 1x1 image can be both).
+bool IsChannelsLast(const at::Tensor& x) { return !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast); }
+
+Key KeyOf(const at::Tensor& x, const at::Tensor& w, bool bias) { return {x.size(0), x.size(1), w.size(0), x.size(2), x.size(3), bias, IsChannelsLast(x)}; }
 
 // The autograd node: libtorch's engine calls backward with the output's gradient. With a bias, forward takes it
 // as a third tensor (an undefined tensor cannot be an input of a custom function).
@@ -272,13 +297,17 @@ struct WinogradConvFunction : public torch::autograd::Function<WinogradConvFunct
 
 }  // namespace
 
+size_t WinogradPlans() {
+  std::lock_guard<std::mutex> lock(plansMutex);
+  return plans.size();
+}
+
 at::Tensor MaybeWinogradConv2d(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias) {
   if (!WinogradEnabled()) return at::Tensor();
   if (x.dim() != 4 || w.dim() != 4 || w.size(2) != 3 || w.size(3) != 3 || w.size(1) != x.size(1)) return at::Tensor();
   if (!x.device().is_cpu() || x.scalar_type() != at::kFloat || w.scalar_type() != at::kFloat || x.is_mkldnn()) return at::Tensor();
   if (bias && (bias->scalar_type() != at::kFloat || !bias->is_contiguous())) return at::Tensor();
-  const bool channelsLast = !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast);
-  if (!x.is_contiguous() && !channelsLast) return at::Tensor();
+  if (!x.is_contiguous() && !IsChannelsLast(x)) return at::Tensor();
   const int64_t outPixels = (x.size(2) - 2) * (x.size(3) - 2);
   // oneDNN's Winograd kernels work on whole blocks of 16 channels.
   if (outPixels < kMinOutputPixels || std::min(x.size(1), w.size(0)) < kMinChannels || x.size(1) % 16 != 0 || w.size(0) % 16 != 0) return at::Tensor();

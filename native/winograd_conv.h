@@ -7,6 +7,8 @@
 bool WinogradEnabled();
 void SetWinogradEnabled(bool enabled);
 bool WinogradBuilt();
+// Shapes with a Winograd plan kept (at most 32; the least recently used goes first).
+size_t WinogradPlans();
 
 // conv2d(x, w, bias) with stride 1, no padding, no dilation, one group, as a Winograd F(4x4, 3x3) convolution
 // with its own forward and backward, or an undefined tensor when the shape is not one where Winograd pays or

@@ -133,6 +133,8 @@ export interface DistCreateOptions {
 export interface WinogradState {
   built: boolean;
   enabled: boolean;
+  /** Shapes whose oneDNN primitives are kept (at most 32, least recently used dropped first). */
+  plans: number;
 }
 
 /** Bytes held by the addon's caching CPU allocator. */

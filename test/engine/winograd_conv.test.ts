@@ -131,3 +131,13 @@ test('Winograd convolutions keep live tensors, allocator use and RSS flat over 1
   assert.ok(process.memoryUsage().rss < rss * 1.05, `RSS grew from ${(rss / 2 ** 20).toFixed(1)} to ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MiB`);
   for (const t of [x, w, b]) t.dispose();
 });
+
+test('plans are kept for at most 32 shapes, the least recently used dropped first', () => {
+  const built = E.winograd().built;
+  E.tidy(() => {
+    const w = E.randn([64, 64, 3, 3], { seed: 5 });
+    for (let side = 34; side < 34 + 40; side++) E.conv2d(E.randn([1, 64, side, 34], { seed: side }), w);
+  });
+  // Without a oneDNN build no plan is ever made.
+  assert.equal(E.winograd().plans, built ? 32 : 0);
+});
