@@ -30,15 +30,13 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   const std::vector<int64_t> padding = ArgInts(info, 4, "padding");
   const std::vector<int64_t> dilation = ArgInts(info, 5, "dilation");
   const int64_t groups = static_cast<int64_t>(ArgNumber(info, 6, "groups"));
+  at::Tensor winograd = MaybeWinogradConv2d(x, w, bias, stride, padding, dilation, groups);
+  if (winograd.defined()) return Out(info, winograd);
   // Only where libtorch would not take oneDNN itself but takes it for a batch of two: kernels larger than 3x3 (the
   // 7x7 and 4x4 ones) already go there, and an unstrided 1x1 kernel on one thread stays on im2col either way.
   const auto ones = [](const std::vector<int64_t>& v) { return std::all_of(v.begin(), v.end(), [](int64_t e) { return e == 1; }); };
   const bool largeKernel = w.dim() == 4 && w.size(-1) > 3 && w.size(-2) > 3;
   const bool pointwiseOnOneThread = w.dim() == 4 && w.size(-1) == 1 && w.size(-2) == 1 && at::get_num_threads() == 1 && ones(stride) && ones(dilation);
-  if (ones(stride) && ones(dilation) && groups == 1 && std::all_of(padding.begin(), padding.end(), [](int64_t p) { return p == 0; })) {
-    at::Tensor y = MaybeWinogradConv2d(x, w, bias);
-    if (y.defined()) return Out(info, y);
-  }
   const bool small = x.dim() == 4 && x.numel() <= kNativeConvLimit && groups == 1 && !largeKernel && !pointwiseOnOneThread;
   if (small && x.size(0) == 1 && at::hasMKLDNN() && at::globalContext().userEnabledMkldnn() && x.device().is_cpu() &&
       !x.is_mkldnn() && x.scalar_type() == at::kFloat && w.scalar_type() == at::kFloat) {

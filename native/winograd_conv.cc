@@ -50,7 +50,9 @@ void SetWinogradEnabled(bool enabled) { winogradOn = enabled; }
 
 #ifndef CYCLEGAN_ONEDNN
 
-at::Tensor MaybeWinogradConv2d(const at::Tensor&, const at::Tensor&, const c10::optional<at::Tensor>&) { return at::Tensor(); }
+at::Tensor MaybeWinogradConv2d(const at::Tensor&, const at::Tensor&, const c10::optional<at::Tensor>&, at::IntArrayRef, at::IntArrayRef, at::IntArrayRef, int64_t) {
+  return at::Tensor();
+}
 size_t WinogradPlans() { return 0; }
 
 #else
@@ -286,10 +288,11 @@ struct WinogradConvFunction : public torch::autograd::Function<WinogradConvFunct
     const at::Tensor& w = saved[1];
     const Key key = KeyOf(x, w, ctx->saved_data["bias"].toBool());
     const at::Tensor gy = grads[0].contiguous(FormatOf(key.channelsLast));
-    const Plan& plan = *PlanFor(key);
+    // Held here, not borrowed from the cache: the plan may have been dropped from it since forward.
+    const std::shared_ptr<Plan> plan = PlanFor(key);
     at::Tensor gx, gw, gb;
-    if (ctx->needs_input_grad(0)) gx = BackwardData(plan, key, gy, w);
-    if (ctx->needs_input_grad(1) || (key.bias && ctx->needs_input_grad(2))) std::tie(gw, gb) = BackwardWeights(plan, key, x, gy);
+    if (ctx->needs_input_grad(0)) gx = BackwardData(*plan, key, gy, w);
+    if (ctx->needs_input_grad(1) || (key.bias && ctx->needs_input_grad(2))) std::tie(gw, gb) = BackwardWeights(*plan, key, x, gy);
     if (key.bias) return {gx, gw, gb};
     return {gx, gw};
   }
@@ -302,8 +305,11 @@ size_t WinogradPlans() {
   return plans.size();
 }
 
-at::Tensor MaybeWinogradConv2d(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias) {
+at::Tensor MaybeWinogradConv2d(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias, at::IntArrayRef stride,
+                               at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups) {
   if (!WinogradEnabled()) return at::Tensor();
+  const auto all = [](at::IntArrayRef v, int64_t value) { return std::all_of(v.begin(), v.end(), [&](int64_t e) { return e == value; }); };
+  if (!all(stride, 1) || !all(padding, 0) || !all(dilation, 1) || groups != 1) return at::Tensor();
   if (x.dim() != 4 || w.dim() != 4 || w.size(2) != 3 || w.size(3) != 3 || w.size(1) != x.size(1)) return at::Tensor();
   if (!x.device().is_cpu() || x.scalar_type() != at::kFloat || w.scalar_type() != at::kFloat || x.is_mkldnn()) return at::Tensor();
   if (bias && (bias->scalar_type() != at::kFloat || !bias->is_contiguous())) return at::Tensor();

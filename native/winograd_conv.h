@@ -10,7 +10,8 @@ bool WinogradBuilt();
 // Shapes with a Winograd plan kept (at most 32; the least recently used goes first).
 size_t WinogradPlans();
 
-// conv2d(x, w, bias) with stride 1, no padding, no dilation, one group, as a Winograd F(4x4, 3x3) convolution
-// with its own forward and backward, or an undefined tensor when the shape is not one where Winograd pays or
-// this CPU has no Winograd kernel; then the caller runs at::conv2d.
-at::Tensor MaybeWinogradConv2d(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias);
+// conv2d(x, w, bias, stride, padding, dilation, groups) as a Winograd F(4x4, 3x3) convolution with its own forward
+// and backward, or an undefined tensor when it is not one where Winograd pays (it needs stride 1, no padding, no
+// dilation, one group) or this CPU has no Winograd kernel; then the caller runs at::conv2d.
+at::Tensor MaybeWinogradConv2d(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias, at::IntArrayRef stride,
+                               at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups);
