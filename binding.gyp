@@ -18,7 +18,10 @@
         "native/distributed.cc",
         "native/ops_pool.cc",
         "native/ops_linalg.cc",
-        "native/winograd_conv.cc"
+        "native/onednn_conv.cc",
+        "native/winograd_conv.cc",
+        "native/direct_conv.cc",
+        "native/narrow_conv.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -20,6 +20,8 @@ export interface Machine {
   mkldnn: boolean;
   /** Whether our ResNet-block convolutions ran as oneDNN Winograd (E.winograd(); PyTorch's never do). */
   winograd: boolean;
+  /** Whether our other convolutions called oneDNN directly (E.directConv(): weight conversions once per phase, one-pass bfloat16 casts). */
+  directConv: boolean;
   /** The PyTorch reference; null when no reference ran. */
   torch: string | null;
   python: string | null;
@@ -29,7 +31,7 @@ export interface Machine {
 }
 
 /** Threading (OpenMP, BLAS, oneDNN) and allocation (glibc malloc, our caching allocator) settings. */
-const RELEVANT_ENV = /^(OMP_|GOMP_|KMP_|MKL_|OPENBLAS_|DNNL_|ONEDNN_|MALLOC_|LD_PRELOAD$|CYCLEGAN_ALLOCATOR_|CYCLEGAN_WINOGRAD$)/;
+const RELEVANT_ENV = /^(OMP_|GOMP_|KMP_|MKL_|OPENBLAS_|DNNL_|ONEDNN_|MALLOC_|LD_PRELOAD$|CYCLEGAN_ALLOCATOR_|CYCLEGAN_WINOGRAD$|CYCLEGAN_ONEDNN_DIRECT$)/;
 
 function cpuinfo(): string {
   try {
@@ -57,6 +59,7 @@ export function describeMachine(reference: ReferenceInfo | null): Machine {
     libtorch: build.torchVersion,
     mkldnn: build.mkldnn,
     winograd: E.winograd().enabled,
+    directConv: E.directConv().enabled,
     torch: reference?.torch ?? null,
     python: reference ? `${reference.python} (${reference.executable})` : null,
     env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => RELEVANT_ENV.test(e[0]) && e[1] !== undefined)),

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
 
   const machine = describeMachine(referenceInfo);
   const noise = summarizeNoise(results);
-  console.log(`\n${machine.cpuModel}, ${machine.logicalCores} cores, ${machine.simd.join(' ')}; bf16 in hardware: ${machine.simd.includes('amx_tile') ? 'AMX' : machine.simd.includes('avx512_bf16') ? 'AVX512_BF16' : 'no'}; libtorch ${machine.libtorch} (ours, Winograd convolutions ${machine.winograd ? 'on' : 'off'}), torch ${machine.torch ?? '-'} (reference); ${machine.date}${options.quick ? '; --quick: rough numbers' : ''}\n`);
+  console.log(`\n${machine.cpuModel}, ${machine.logicalCores} cores, ${machine.simd.join(' ')}; bf16 in hardware: ${machine.simd.includes('amx_tile') ? 'AMX' : machine.simd.includes('avx512_bf16') ? 'AVX512_BF16' : 'no'}; libtorch ${machine.libtorch} (ours, Winograd convolutions ${machine.winograd ? 'on' : 'off'}, direct oneDNN convolutions ${machine.directConv ? 'on' : 'off'}), torch ${machine.torch ?? '-'} (reference); ${machine.date}${options.quick ? '; --quick: rough numbers' : ''}\n`);
   for (const r of results) console.log(`${formatTable(r)}\n`);
   console.log(noiseLine(noise));
   console.log(ratiosLine(results, noise));

@@ -5,6 +5,8 @@
 
 #include "convert.h"
 #include "register.h"
+#include "direct_conv.h"
+#include "narrow_conv.h"
 #include "winograd_conv.h"
 
 namespace {
@@ -15,6 +17,10 @@ namespace {
 constexpr int64_t kNativeConvLimit = 20480;
 
 // conv2d(x, weight, bias?, stride[2], padding[2], dilation[2], groups)
+//
+// Where the addon is built with oneDNN (onednn_conv.h), a float32 convolution runs as the first of these that takes
+// it: few output channels and a large kernel as a matrix product (narrow_conv.cc), Winograd (winograd_conv.cc), direct
+// (direct_conv.cc). What none takes (dilation, groups, other dtypes and devices, builds without oneDNN) is libtorch's:
 //
 // A small batch-1 float32 convolution is run as a batch of two, the input and zeros, and the first output kept:
 // libtorch then takes oneDNN for it, forward and backward (its convolution_backward applies the same rule, so
@@ -30,8 +36,12 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   const std::vector<int64_t> padding = ArgInts(info, 4, "padding");
   const std::vector<int64_t> dilation = ArgInts(info, 5, "dilation");
   const int64_t groups = static_cast<int64_t>(ArgNumber(info, 6, "groups"));
+  at::Tensor narrow = MaybeNarrowConv2d(x, w, bias, stride, padding, dilation, groups);
+  if (narrow.defined()) return Out(info, narrow);
   at::Tensor winograd = MaybeWinogradConv2d(x, w, bias, stride, padding, dilation, groups);
   if (winograd.defined()) return Out(info, winograd);
+  at::Tensor direct = MaybeDirectConv2d(x, w, bias, stride, padding, dilation, groups, false);
+  if (direct.defined()) return Out(info, direct);
   // Only where libtorch would not take oneDNN itself but takes it for a batch of two: kernels larger than 3x3 (the
   // 7x7 and 4x4 ones) already go there, and an unstrided 1x1 kernel on one thread stays on im2col either way.
   const auto ones = [](const std::vector<int64_t>& v) { return std::all_of(v.begin(), v.end(), [](int64_t e) { return e == 1; }); };
@@ -44,6 +54,15 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
     return Out(info, at::conv2d(pair, w, bias, stride, padding, dilation, groups).narrow(0, 0, 1));
   }
   return Out(info, at::conv2d(x, w, bias, stride, padding, dilation, groups));
+}
+
+// conv2dBf16(x, weight, bias?, stride[2], padding[2], dilation[2], groups): the convolution computed in bfloat16
+// from float32 tensors, float32 out (direct_conv.cc); null where that path does not apply, and the engine casts itself.
+Napi::Value Conv2dBf16(const Napi::CallbackInfo& info) {
+  at::Tensor y = MaybeDirectConv2d(ArgTensor(info, 0, "input"), ArgTensor(info, 1, "weight"), ArgOptTensor(info, 2, "bias"), ArgInts(info, 3, "stride"),
+                                   ArgInts(info, 4, "padding"), ArgInts(info, 5, "dilation"), static_cast<int64_t>(ArgNumber(info, 6, "groups")), true);
+  if (!y.defined()) return info.Env().Null();
+  return Out(info, y);
 }
 
 // convTranspose2d(x, weight, bias?, stride[2], padding[2], outputPadding[2], groups, dilation[2])
@@ -86,6 +105,7 @@ Napi::Value Upsample(const Napi::CallbackInfo& info) {
 
 void RegisterNn(Napi::Env env, Napi::Object exports) {
   Export<Conv2d>(env, exports, "conv2d");
+  Export<Conv2dBf16>(env, exports, "conv2dBf16");
   Export<ConvTranspose2d>(env, exports, "convTranspose2d");
   Export<InstanceNorm>(env, exports, "instanceNorm");
   Export<Pad>(env, exports, "pad");

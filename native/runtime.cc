@@ -6,6 +6,8 @@
 #include "caching_allocator.h"
 #include "convert.h"
 #include "register.h"
+#include "direct_conv.h"
+#include "onednn_conv.h"
 #include "winograd_conv.h"
 
 namespace {
@@ -74,6 +76,33 @@ Napi::Value SetWinograd(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// directConv(): whether convolutions call oneDNN directly (built with oneDNN, not switched off)
+Napi::Value DirectConv(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("built", OnednnBuilt());
+  out.Set("enabled", DirectConvEnabled());
+  out.Set("plans", static_cast<double>(DirectConvPlans()));
+  out.Set("cachedWeights", static_cast<double>(WeightCacheEntries()));
+  return out;
+}
+
+// setDirectConv(enabled): for tests and benchmarks, which compare it with libtorch's convolutions
+Napi::Value SetDirectConv(const Napi::CallbackInfo& info) {
+  SetDirectConvEnabled(ArgBool(info, 0, "enabled"));
+  return info.Env().Undefined();
+}
+
+// beginWeightCache(), endWeightCache(): one optimizer phase, whose weight conversions are made once (onednn_conv.h)
+Napi::Value BeginWeightCacheFn(const Napi::CallbackInfo& info) {
+  BeginWeightCache();
+  return info.Env().Undefined();
+}
+
+Napi::Value EndWeightCacheFn(const Napi::CallbackInfo& info) {
+  EndWeightCache();
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void RegisterRuntime(Napi::Env env, Napi::Object exports) {
@@ -87,4 +116,8 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports) {
   Export<EmptyCache>(env, exports, "emptyCache");
   Export<Winograd>(env, exports, "winograd");
   Export<SetWinograd>(env, exports, "setWinograd");
+  Export<DirectConv>(env, exports, "directConv");
+  Export<BeginWeightCacheFn>(env, exports, "beginWeightCache");
+  Export<EndWeightCacheFn>(env, exports, "endWeightCache");
+  Export<SetDirectConv>(env, exports, "setDirectConv");
 }

@@ -90,8 +90,9 @@ export function ncclOf(found) {
 }
 
 /**
- * Winograd convolutions (native/winograd_conv.cc under CYCLEGAN_ONEDNN): only when libtorch links a shared oneDNN 2
- * (Debian's does; pip wheels link it statically, and oneDNN 3 has no Winograd on x64) and its headers are installed
+ * The addon's own oneDNN convolutions (native/onednn_conv.cc under CYCLEGAN_ONEDNN: Winograd, direct float32 and
+ * bfloat16, and the matrix-product form in narrow_conv.cc): only when libtorch links a shared oneDNN 2 (Debian's does;
+ * pip wheels link it statically, and oneDNN 3 has no Winograd on x64 and another API) and its headers are installed
  * (Debian: libdnnl-dev), so that the addon calls the very library libtorch runs. Otherwise every convolution is libtorch's.
  */
 export function onednnOf(found) {

@@ -7,7 +7,7 @@ import { findLibtorch, searched } from './find-libtorch.mjs';
 // libopenblas0-pthread: Debian's libtorch calls the system BLAS; the reference BLAS made a training step ~2x slower.
 // fonts-dejavu-core: the font the sample sheets' labels are drawn in.
 // libgloo-dev: the Gloo headers that c10d's ProcessGroupGloo.hpp includes (data-parallel training; libtorch_cpu already links libgloo).
-// libdnnl-dev: the headers of the oneDNN that libtorch links, for the addon's Winograd convolutions (native/winograd_conv.cc).
+// libdnnl-dev: the headers of the oneDNN that libtorch links, for the addon's own oneDNN convolutions (native/onednn_conv.cc: Winograd, direct float32 and bfloat16).
 const RUNTIME_PACKAGES = ['libtorch-dev', 'libopenblas0-pthread', 'fonts-dejavu-core', 'libgloo-dev', 'libdnnl-dev'];
 // python3-torch: the PyTorch reference that tests and benchmarks compare against.
 // python3-numpy, python3-scipy: the KID and FID reference (test/reference/metrics_reference.py); python3-skimage: SSIM's.

@@ -48,6 +48,8 @@ export interface NativeAddon {
   reduce(op: ReduceOp, x: T, dims: Opt<number[]>, keepdim: boolean): T;
   // nn
   conv2d(x: T, w: T, b: Opt<T>, stride: number[], padding: number[], dilation: number[], groups: number): T;
+  /** bfloat16 arithmetic on float32 tensors through oneDNN (native/direct_conv.cc); null where that path does not apply. */
+  conv2dBf16(x: T, w: T, b: Opt<T>, stride: number[], padding: number[], dilation: number[], groups: number): T | null;
   convTranspose2d(x: T, w: T, b: Opt<T>, stride: number[], padding: number[], outputPadding: number[], groups: number, dilation: number[]): T;
   instanceNorm(x: T, weight: Opt<T>, bias: Opt<T>, eps: number): T;
   instanceNormReluPad(x: T, eps: number, relu: boolean, pad: number): T;
@@ -98,6 +100,10 @@ export interface NativeAddon {
   emptyCache(): void;
   winograd(): WinogradState;
   setWinograd(enabled: boolean): void;
+  directConv(): DirectConvState;
+  setDirectConv(enabled: boolean): void;
+  beginWeightCache(): void;
+  endWeightCache(): void;
   // data-parallel collectives (native/distributed.cc); each talks to the peers off the JS thread
   distCreate(options: DistCreateOptions): Promise<{ group: NativeProcessGroup; port: number }>;
   distAllreduceMean(group: NativeProcessGroup, params: T[], weight: number): Promise<number>;
@@ -129,12 +135,22 @@ export interface DistCreateOptions {
   interface?: string;
 }
 
-/** Winograd 3x3 convolutions (native/winograd_conv.cc): built with oneDNN, and not switched off. */
-export interface WinogradState {
+/**
+ * A convolution path that calls oneDNN directly (native/onednn_conv.cc): Winograd 3x3 convolutions, or bfloat16
+ * convolutions on float32 tensors. Built with oneDNN, and not switched off.
+ */
+export interface OnednnPathState {
   built: boolean;
   enabled: boolean;
   /** Shapes whose oneDNN primitives are kept (at most 32, least recently used dropped first). */
   plans: number;
+}
+
+export type WinogradState = OnednnPathState;
+
+export interface DirectConvState extends OnednnPathState {
+  /** Weight conversions kept by the current optimizer phase (beginWeightCache); 0 outside one. */
+  cachedWeights: number;
 }
 
 /** Bytes held by the addon's caching CPU allocator. */

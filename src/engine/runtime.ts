@@ -1,6 +1,6 @@
 /** Process-wide engine settings: threads, seeds, devices, gradient mode, live tensor count. */
 import { EngineError } from '../errors.js';
-import { native, type AllocatorStats, type WinogradState } from './native.js';
+import { native, type AllocatorStats, type DirectConvState, type WinogradState } from './native.js';
 import { run, type Tensor } from './tensor.js';
 
 /** Threads libtorch uses for one op (intra-op parallelism). */
@@ -63,6 +63,21 @@ export function winograd(): WinogradState {
 /** Switches Winograd convolutions on or off for this process (tests and benchmarks compare the two). */
 export function setWinograd(enabled: boolean): void {
   native().setWinograd(enabled);
+}
+
+/**
+ * Whether convolutions call oneDNN directly (native/direct_conv.cc): float32 ones that Winograd does not take, with
+ * weight conversions made once per optimizer phase, and bfloat16 ones (withConvolutionPrecision('bfloat16')) with
+ * one-pass casts and float32 output and gradients, rather than libtorch's casts around its own convolution. `built`
+ * as for winograd(), `enabled` unless switched off (CYCLEGAN_ONEDNN_DIRECT=0 or setDirectConv(false)).
+ */
+export function directConv(): DirectConvState {
+  return native().directConv();
+}
+
+/** Switches direct oneDNN convolutions on or off for this process (tests and benchmarks compare the two). */
+export function setDirectConv(enabled: boolean): void {
+  native().setDirectConv(enabled);
 }
 
 /** False inside noGrad. */

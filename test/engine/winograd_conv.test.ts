@@ -48,7 +48,7 @@ describe('Winograd convolutions match PyTorch (float64) forward and backward', (
   before(() => {
     const dir = tempDir();
     writeFileSync(join(dir, 'cases.json'), JSON.stringify(CASES));
-    runReference('winograd_golden.py', [join(dir, 'cases.json'), join(dir, 'golden.safetensors')]);
+    runReference('conv_golden.py', [join(dir, 'cases.json'), join(dir, 'golden.safetensors')]);
     golden = readSafetensors(join(dir, 'golden.safetensors')).tensors;
   });
 

@@ -1,0 +1,41 @@
+// Convolutions that call oneDNN directly, with their own forward and backward (onednn_conv.cc), for the two cases
+// where libtorch's own call into oneDNN costs us: Winograd 3x3 kernels (winograd_conv.cc) and bfloat16 compute on
+// float32 tensors (bf16_conv.cc).
+#pragma once
+#include <ATen/ATen.h>
+
+#include <cstddef>
+
+enum class OnednnConvKind {
+  // float32 throughout, oneDNN's Winograd F(4x4, 3x3) algorithm; 3x3, stride 1, no padding
+  kWinograd,
+  // float32 tensors in and out, bfloat16 arithmetic inside (direct algorithm): oneDNN's reorders cast and change
+  // layout in one pass, and gradients come back in float32
+  kBf16,
+  // float32 throughout, direct algorithm: the convolutions neither of the above takes, so that the weight conversions
+  // are made once per phase (BeginWeightCache) rather than at every call as libtorch does
+  kF32,
+};
+
+// Whether the addon was built against the shared oneDNN 2.x that libtorch links (CYCLEGAN_ONEDNN).
+bool OnednnBuilt();
+
+// conv2d(x, w, bias) with zero padding, no dilation and one group, as `kind`; an undefined tensor when this CPU has
+// no oneDNN kernel for it (the caller then runs at::conv2d). x is a float32 CPU tensor, contiguous or channels-last;
+// w float32 [out, in, kh, kw].
+at::Tensor OnednnConv2d(OnednnConvKind kind, const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias,
+                        at::IntArrayRef stride, at::IntArrayRef padding);
+
+// Between these two calls, a leaf weight's conversions into the layouts the kernels want are made once and kept
+// (keyed by tensor, layout and the tensor's version counter, so an in-place update is seen). The engine brackets each
+// optimizer phase with them (src/engine/weight_cast_cache.ts): a CycleGAN step runs each generator three times and
+// each discriminator twice with the same weights. EndWeightCache frees what was kept.
+void BeginWeightCache();
+void EndWeightCache();
+size_t WeightCacheEntries();
+
+// Shapes of `kind` with a plan kept (at most 32 of each kind; the least recently used goes first).
+size_t OnednnConvPlans(OnednnConvKind kind);
+
+// A contiguous channels-last tensor that is not also plainly contiguous (a 1x1 image can be both).
+bool IsChannelsLast(const at::Tensor& x);
