@@ -41,6 +41,7 @@ at::Tensor MaybeDirectConv2d(const at::Tensor& x, const at::Tensor& w, const c10
   if (x.dim() != 4 || w.dim() != 4 || w.size(1) != x.size(1)) return at::Tensor();
   if (!x.device().is_cpu() || x.scalar_type() != at::kFloat || w.scalar_type() != at::kFloat || x.is_mkldnn()) return at::Tensor();
   if (bias && (bias->scalar_type() != at::kFloat || !bias->is_contiguous())) return at::Tensor();
-  if (!x.is_contiguous() && !IsChannelsLast(x)) return at::Tensor();
-  return OnednnConv2d(bf16 ? OnednnConvKind::kBf16 : OnednnConvKind::kF32, x, w, bias, stride, padding);
+  // Any other strides (a slice, as the transposed convolutions' phases take) are copied, as libtorch's own call does.
+  const at::Tensor input = x.is_contiguous() || IsChannelsLast(x) ? x : x.contiguous();
+  return OnednnConv2d(bf16 ? OnednnConvKind::kBf16 : OnednnConvKind::kF32, input, w, bias, stride, padding);
 }

@@ -71,10 +71,13 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
   // bfloat16); the generator's upsampling layers run as four oneDNN conv2d instead (subpixel_transpose.ts):
   // measured 3x faster forward + backward (256->128 channels at 64x64: 295 ms -> 82 ms, 2 threads).
   if (x.device === 'cpu' && x.dtype === 'float32' && isSubpixelCase(weight, o)) {
-    // The phases stay float32 under bfloat16 precision too: the upsampling path amplified bfloat16 rounding
-    // (through instance norm and ReLU masks) into 21% higher generator loss on the quality benchmark; in
-    // float32 it is 0.4% lower, and the step got faster, not slower (128 px, 2 threads: 1.63 -> 1.42 s).
-    return subpixelTranspose(x, weight, bias, (a, w) => conv2d(a, w, null, { precision: 'float32' }));
+    // Under bfloat16 precision the phases run in bfloat16 only through the direct oneDNN path, which rounds the
+    // operands and hands back float32 outputs and gradients: quality benchmark 2026-11-30, paired translation error
+    // +2.7% and generator loss +1.4% against float32 (two float32 seeds: -2.1% and +1.7%), and the 128 px step 4%
+    // faster. Through libtorch's casts, which also round outputs and gradients to bfloat16, that rounding was
+    // amplified (through instance norm and ReLU masks) into 21% higher generator loss, so there they stay float32.
+    const precision = native().directConv().enabled ? (o.precision ?? convolutionPrecision()) : 'float32';
+    return subpixelTranspose(x, weight, bias, (a, w) => conv2d(a, w, null, { precision }));
   }
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return new Tensor(

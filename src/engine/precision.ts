@@ -4,8 +4,9 @@
  * AMX kernels on CPUs that have them) and hands float32 back, so norms, losses and the optimizer stay in
  * float32. Measured here on one thread, 3x3 conv at 128 channels and 64x64: float32 22 ms, bfloat16
  * NCHW 6.8 ms, bfloat16 channels-last 1.4 ms. A call can fix its own precision (Conv2dOptions.precision):
- * the model does so for the layers it keeps in float32 (Conv2d.precision, set in src/model/). Transposed
- * convolutions stay float32 (see functional.ts for the measurements).
+ * the model does so for the layers it keeps in float32 (Conv2d.precision, set in src/model/). The generator's
+ * transposed convolutions follow the scope where oneDNN is called directly and stay float32 where libtorch
+ * casts (see functional.ts for the measurements).
  */
 
 export type ConvolutionPrecision = 'float32' | 'bfloat16';
