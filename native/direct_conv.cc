@@ -2,10 +2,8 @@
 // and every bfloat16 one (`--precision bf16` runs the convolutions the model does not keep float32 in bfloat16:
 // src/model/conv_precision.ts).
 //
-// libtorch calls the same oneDNN kernels, but converts each weight into the kernel's layout at every call, forward
-// and backward; here the conversions are made once per optimizer phase (onednn_conv.h, BeginWeightCache), and a
-// CycleGAN step runs each generator three times and each discriminator twice with the same weights. At 64 px on one
-// thread those conversions were 12% of a float32 step's oneDNN time.
+// In float32 these are the kernels libtorch calls, with the same conversions; routing them here keeps one path for
+// both precisions, and narrow_conv.cc builds on it.
 //
 // For bfloat16, libtorch's way (the engine's fallback) casts x to bfloat16 channels-last, convolves, casts the output
 // back to float32 contiguous, and does the same for every gradient: four dtype-and-layout copies per convolution and
@@ -13,7 +11,8 @@
 // 1 thread, forward + both backward passes, Intel Xeon with AMX): libtorch 10.3 ms, oneDNN directly 5.2 ms, of which
 // the reorders that cast and change layout in one pass are 1.6 ms. The forward writes float32 directly and the weight
 // gradient is accumulated in float32, so the result is closer to float32 than libtorch's, which rounds both to
-// bfloat16.
+// bfloat16. Each weight's bfloat16 conversions are made once per optimizer phase (onednn_conv.h, BeginWeightCache):
+// a CycleGAN step runs each generator three times and each discriminator twice with the same weights.
 #include "direct_conv.h"
 
 #include <algorithm>

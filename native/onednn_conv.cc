@@ -3,10 +3,11 @@
 // They use the same shared libdnnl.so.2 that Debian's libtorch links: only such builds (CYCLEGAN_ONEDNN) have them.
 // Elsewhere (pip wheels link oneDNN statically) OnednnConv2d returns an undefined tensor and libtorch convolves.
 //
-// Two kinds share the machinery (onednn_conv.h): Winograd (winograd_conv.cc says when it pays) and bfloat16
-// compute on float32 tensors (bf16_conv.cc). For the latter, libtorch's way is a dtype-and-layout copy before and
-// after each convolution and its gradients; here oneDNN's reorders do each cast and layout change in one pass, the
-// forward writes float32 directly, and the weight gradient is accumulated in float32.
+// Three kinds share the machinery (onednn_conv.h): Winograd (winograd_conv.cc says when it pays), and direct
+// convolutions in float32 or in bfloat16 on float32 tensors (direct_conv.cc). For bfloat16, libtorch's way is a
+// dtype-and-layout copy before and after each convolution and its gradients; here oneDNN's reorders do each cast and
+// layout change in one pass, the forward writes float32 directly, the weight gradient is accumulated in float32, and
+// the weights' conversions are made once per optimizer phase.
 #include "onednn_conv.h"
 
 #ifndef CYCLEGAN_ONEDNN
@@ -75,11 +76,13 @@ Conversion Convert(const memory::desc& from, const memory::desc& to) {
 // The primitives for one shape, built on first use: building them costs more than a small convolution.
 struct Plan {
   memory::desc src, weights, dst, bias;  // the caller's layouts, float32
-  // What forward keeps for the weight gradient: the caller's x (Winograd), or x as forward consumed it (no second
-  // conversion; in bfloat16, half the bytes). A convolution's input is mostly its own padding's output, which
-  // nothing else keeps.
+  // What forward keeps for the weight gradient: the caller's x (float32), or in bfloat16 x as forward consumed it
+  // (half the bytes, and no second cast).
   memory::desc saved;
   bool savesConverted = false;
+  // bfloat16 only: weight conversions kept for the phase (CachedWeight). In float32 the two layouts (forward and
+  // backward data) of every generator weight took 186 MB more peak RSS at 64 px, for 4% of the step.
+  bool cachesWeights = false;
   dnnl::convolution_forward forward;
   dnnl::convolution_backward_data backwardData;
   dnnl::convolution_backward_weights backwardWeights;
@@ -123,7 +126,8 @@ std::shared_ptr<Plan> BuildPlan(const Key& k) {
   plan->forwardDst = forward.dst_desc();
   plan->backwardDataDiffSrc = backwardData.diff_src_desc();
   plan->backwardWeightsDiffWeights = backwardWeights.diff_weights_desc();
-  plan->savesConverted = k.kind != OnednnConvKind::kWinograd;
+  plan->savesConverted = bf16;
+  plan->cachesWeights = bf16;
   plan->saved = plan->savesConverted ? forward.src_desc() : plan->src;
   plan->srcToForward = Convert(plan->src, forward.src_desc());
   plan->weightsToForward = Convert(plan->weights, forward.weights_desc());
@@ -222,8 +226,8 @@ class Buffers {
     return memory(desc, Engine(), kept_.back().data_ptr());
   }
   // Weights `w` in the layout `c` converts to, converted once per phase where the cache allows (CachedWeight).
-  memory Weights(const at::Tensor& w, const memory::desc& userDesc, const Conversion& c) {
-    if (c.needed) {
+  memory Weights(const at::Tensor& w, const memory::desc& userDesc, const Conversion& c, bool cache) {
+    if (c.needed && cache) {
       at::Tensor cached = CachedWeight(w, userDesc, c);
       if (cached.defined()) {
         kept_.push_back(cached);
@@ -275,7 +279,7 @@ std::pair<at::Tensor, at::Tensor> Forward(const Plan& p, const Key& k, const at:
   } else {
     src = buffers.In(x, p.src, p.srcToForward);
   }
-  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, buffers.Weights(w, p.weights, p.weightsToForward)}, {DNNL_ARG_DST, dst.produced}};
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, buffers.Weights(w, p.weights, p.weightsToForward, p.cachesWeights)}, {DNNL_ARG_DST, dst.produced}};
   if (k.bias) args.emplace(DNNL_ARG_BIAS, memory(p.bias, Engine(), b.data_ptr()));
   p.forward.execute(Stream(), args);
   dst.Finish();
@@ -293,7 +297,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> Backward(const Plan& p, const Key
     gx = at::empty({k.n, k.ic, k.h, k.w}, gy.options().memory_format(FormatOf(k.channelsLast)));
     auto diffSrc = buffers.Out(gx, p.src, p.backwardDataDiffSrc, p.backwardDataToSrc);
     diffDst = buffers.In(gy, p.dst, p.dstToBackwardData);
-    p.backwardData.execute(Stream(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, buffers.Weights(w, p.weights, p.weightsToBackwardData)}, {DNNL_ARG_DIFF_SRC, diffSrc.produced}});
+    p.backwardData.execute(Stream(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, buffers.Weights(w, p.weights, p.weightsToBackwardData, p.cachesWeights)}, {DNNL_ARG_DIFF_SRC, diffSrc.produced}});
     diffSrc.Finish();
   }
   if (weightGrad) {

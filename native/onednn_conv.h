@@ -12,8 +12,8 @@ enum class OnednnConvKind {
   // float32 tensors in and out, bfloat16 arithmetic inside (direct algorithm): oneDNN's reorders cast and change
   // layout in one pass, and gradients come back in float32
   kBf16,
-  // float32 throughout, direct algorithm: the convolutions neither of the above takes, so that the weight conversions
-  // are made once per phase (BeginWeightCache) rather than at every call as libtorch does
+  // float32 throughout, direct algorithm: the convolutions neither of the above takes (the same kernels libtorch
+  // calls, with the per-call overhead of ours)
   kF32,
 };
 
@@ -26,10 +26,10 @@ bool OnednnBuilt();
 at::Tensor OnednnConv2d(OnednnConvKind kind, const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias,
                         at::IntArrayRef stride, at::IntArrayRef padding);
 
-// Between these two calls, a leaf weight's conversions into the layouts the kernels want are made once and kept
-// (keyed by tensor, layout and the tensor's version counter, so an in-place update is seen). The engine brackets each
-// optimizer phase with them (src/engine/weight_cast_cache.ts): a CycleGAN step runs each generator three times and
-// each discriminator twice with the same weights. EndWeightCache frees what was kept.
+// Between these two calls, a leaf weight's conversions into the layouts the bfloat16 kernels want are made once and
+// kept (keyed by tensor, layout and the tensor's version counter, so an in-place update is seen). The engine brackets
+// each optimizer phase with them (src/engine/weight_cast_cache.ts): a CycleGAN step runs each generator three times
+// and each discriminator twice with the same weights. EndWeightCache frees what was kept.
 void BeginWeightCache();
 void EndWeightCache();
 size_t WeightCacheEntries();

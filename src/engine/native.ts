@@ -149,7 +149,7 @@ export interface OnednnPathState {
 export type WinogradState = OnednnPathState;
 
 export interface DirectConvState extends OnednnPathState {
-  /** Weight conversions kept by the current optimizer phase (beginWeightCache); 0 outside one. */
+  /** bfloat16 weight conversions kept by the current optimizer phase (beginWeightCache); 0 outside one. */
   cachedWeights: number;
 }
 

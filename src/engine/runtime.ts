@@ -66,9 +66,9 @@ export function setWinograd(enabled: boolean): void {
 }
 
 /**
- * Whether convolutions call oneDNN directly (native/direct_conv.cc): float32 ones that Winograd does not take, with
- * weight conversions made once per optimizer phase, and bfloat16 ones (withConvolutionPrecision('bfloat16')) with
- * one-pass casts and float32 output and gradients, rather than libtorch's casts around its own convolution. `built`
+ * Whether convolutions call oneDNN directly (native/direct_conv.cc): float32 ones that Winograd does not take, and
+ * bfloat16 ones (withConvolutionPrecision('bfloat16')) with one-pass casts, float32 output and gradients and weight
+ * conversions made once per optimizer phase, rather than libtorch's casts around its own convolution. `built`
  * as for winograd(), `enabled` unless switched off (CYCLEGAN_ONEDNN_DIRECT=0 or setDirectConv(false)).
  */
 export function directConv(): DirectConvState {

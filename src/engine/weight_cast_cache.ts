@@ -7,8 +7,8 @@
  * float32 step. Inside `withWeightCasts(fn)` the first cast of a weight is kept and reused, so
  * backward holds one copy and gradients from all uses meet at the single cast.
  *
- * The addon does the same for the layouts its direct oneDNN convolutions convert weights into (checking each
- * weight's version counter, so an in-place update within the scope is seen).
+ * The addon does the same for the layouts its direct oneDNN bfloat16 convolutions convert weights into (checking
+ * each weight's version counter, so an in-place update within the scope is seen).
  *
  * A cached cast is a snapshot: call this per phase (forward and backward of one optimizer's loss)
  * and never across an optimizer step or a change of requiresGrad, or later calls would see stale values.
@@ -24,7 +24,7 @@ export function withWeightCasts<R>(fn: () => R): R {
   if (active) return fn();
   const casts = new Map<Tensor, Tensor>();
   active = casts;
-  // The addon keeps its own conversions of weights into oneDNN's layouts for the same span (native/onednn_conv.h).
+  // The addon keeps its own bfloat16 conversions of weights into oneDNN's layouts for the same span (native/onednn_conv.h).
   native().beginWeightCache();
   try {
     return fn();

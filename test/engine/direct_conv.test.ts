@@ -1,6 +1,6 @@
 // Convolutions the addon runs through oneDNN itself (native/direct_conv.cc, native/narrow_conv.cc): that they compute
-// what a convolution computes, forward and backward, in float32 and in bfloat16; that weight conversions kept for a
-// phase see in-place updates and are freed when it ends; and that memory stays flat.
+// what a convolution computes, forward and backward, in float32 and in bfloat16; that bfloat16 weight conversions
+// kept for a phase see in-place updates and are freed when it ends; and that memory stays flat.
 //
 // The reference is PyTorch in float64 on the same float32 inputs (test/reference/conv_golden.py); for bfloat16, on
 // the inputs rounded to bfloat16 as a bfloat16 kernel multiplies them, so a result rounded to bfloat16 on its way out
@@ -125,7 +125,7 @@ describe('which path runs', () => {
   });
 });
 
-describe('weight conversions kept for a phase (withWeightCasts)', () => {
+describe('bfloat16 weight conversions kept for a phase (withWeightCasts)', () => {
   test('are made once per weight and layout, follow an in-place update, and are freed when the phase ends', () => {
     const { built } = E.directConv();
     const x = E.keep(E.randn([1, 16, 10, 10], { seed: 6 }));
@@ -133,7 +133,7 @@ describe('weight conversions kept for a phase (withWeightCasts)', () => {
     // x too, so that backward computes the input gradient, which takes the weight in another layout.
     for (const t of [x, w]) t.requiresGrad = true;
     const optimizer = new E.Adam([w], { lr: 0.05 });
-    const convolve = () => E.conv2d(x, w, null, { padding: 1 });
+    const convolve = () => E.conv2d(x, w, null, { padding: 1, precision: 'bfloat16' });
     const outside = () => E.tidy(() => E.noGrad(() => convolve().toFloat32()));
     E.withWeightCasts(() => {
       const first = E.tidy(() => convolve().toFloat32());
@@ -150,7 +150,9 @@ describe('weight conversions kept for a phase (withWeightCasts)', () => {
       assert.deepEqual(updated, outside(), 'the updated weight, not the cached conversion');
       assert.ok(relativeError(updated, first) > 1e-3, 'the step changed the output');
       // A weight computed at each call (not a leaf) is not kept: its memory would be another tensor's next time.
-      E.tidy(() => E.conv2d(x, w.mul(2), null, { padding: 1 }));
+      E.tidy(() => E.conv2d(x, w.mul(2), null, { padding: 1, precision: 'bfloat16' }));
+      // float32 convolutions keep none: two float32 layouts of every generator weight cost more memory than time.
+      E.tidy(() => E.conv2d(x, w, null, { padding: 1 }));
       assert.equal(E.directConv().cachedWeights, built ? 2 : 0);
     });
     assert.equal(E.directConv().cachedWeights, 0, 'freed when the phase ends');
