@@ -15,7 +15,6 @@
 // a CycleGAN step runs each generator three times and each discriminator twice with the same weights.
 #include "direct_conv.h"
 
-#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -34,13 +33,6 @@ size_t DirectConvPlans() { return OnednnConvPlans(OnednnConvKind::kF32) + Onednn
 
 at::Tensor MaybeDirectConv2d(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias, at::IntArrayRef stride,
                              at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups, bool bf16) {
-  if (!DirectConvEnabled()) return at::Tensor();
-  const auto all = [](at::IntArrayRef v, int64_t value) { return std::all_of(v.begin(), v.end(), [&](int64_t e) { return e == value; }); };
-  if (stride.size() != 2 || padding.size() != 2 || !all(dilation, 1) || groups != 1) return at::Tensor();
-  if (x.dim() != 4 || w.dim() != 4 || w.size(1) != x.size(1)) return at::Tensor();
-  if (!x.device().is_cpu() || x.scalar_type() != at::kFloat || w.scalar_type() != at::kFloat || x.is_mkldnn()) return at::Tensor();
-  if (bias && (bias->scalar_type() != at::kFloat || !bias->is_contiguous())) return at::Tensor();
-  // Any other strides (a slice, as the transposed convolutions' phases take) are copied, as libtorch's own call does.
-  const at::Tensor input = x.is_contiguous() || IsChannelsLast(x) ? x : x.contiguous();
-  return OnednnConv2d(bf16 ? OnednnConvKind::kBf16 : OnednnConvKind::kF32, input, w, bias, stride, padding);
+  if (!DirectConvEnabled() || !OnednnConvApplies(x, w, bias, stride, padding, dilation, groups)) return at::Tensor();
+  return OnednnConv2d(bf16 ? OnednnConvKind::kBf16 : OnednnConvKind::kF32, x, w, bias, stride, padding);
 }

@@ -12,10 +12,10 @@
 
 #include <ATen/Parallel.h>
 
-#include <algorithm>
 #include <cstring>
 
 #include "direct_conv.h"
+#include "onednn_conv.h"
 
 #ifndef CYCLEGAN_ONEDNN
 
@@ -109,12 +109,8 @@ struct NarrowConvFunction : public torch::autograd::Function<NarrowConvFunction>
 
 at::Tensor MaybeNarrowConv2d(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias, at::IntArrayRef stride,
                              at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups) {
-  if (!DirectConvEnabled()) return at::Tensor();
-  const auto all = [](at::IntArrayRef v, int64_t value) { return std::all_of(v.begin(), v.end(), [&](int64_t e) { return e == value; }); };
-  if (!all(stride, 1) || !all(padding, 0) || !all(dilation, 1) || groups != 1) return at::Tensor();
-  if (x.dim() != 4 || w.dim() != 4 || w.size(1) != x.size(1) || w.size(2) != w.size(3)) return at::Tensor();
-  if (!x.device().is_cpu() || x.scalar_type() != at::kFloat || w.scalar_type() != at::kFloat || !x.is_contiguous()) return at::Tensor();
-  if (bias && bias->scalar_type() != at::kFloat) return at::Tensor();
+  if (!DirectConvEnabled() || !OnednnConvApplies(x, w, bias, stride, padding, dilation, groups)) return at::Tensor();
+  if (!AllEqual(stride, 1) || !AllEqual(padding, 0) || w.size(2) != w.size(3) || !x.is_contiguous()) return at::Tensor();
   const int64_t o = w.size(0), c = w.size(1), k = w.size(2);
   if (o > 4 || k < 3 || c < 16 || x.size(2) < k || x.size(3) < k) return at::Tensor();
   // [o, c, i, j] -> [o*k*k + i*k + j, c]: differentiable, so the weight's gradient flows back through it.

@@ -10,6 +10,8 @@
 // the weights' conversions are made once per optimizer phase.
 #include "onednn_conv.h"
 
+#include <algorithm>
+
 #ifndef CYCLEGAN_ONEDNN
 
 bool OnednnBuilt() { return false; }
@@ -17,6 +19,10 @@ at::Tensor OnednnConv2d(OnednnConvKind, const at::Tensor&, const at::Tensor&, co
   return at::Tensor();
 }
 size_t OnednnConvPlans(OnednnConvKind) { return 0; }
+bool OnednnConvApplies(const at::Tensor&, const at::Tensor&, const c10::optional<at::Tensor>&, at::IntArrayRef, at::IntArrayRef, at::IntArrayRef, int64_t) {
+  return false;
+}
+bool AllEqual(at::IntArrayRef v, int64_t value) { return std::all_of(v.begin(), v.end(), [&](int64_t e) { return e == value; }); }
 void BeginWeightCache() {}
 void EndWeightCache() {}
 size_t WeightCacheEntries() { return 0; }
@@ -26,7 +32,6 @@ bool IsChannelsLast(const at::Tensor& x) { return !x.is_contiguous() && x.is_con
 
 #include <torch/csrc/autograd/custom_function.h>
 
-#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -353,6 +358,16 @@ bool OnednnBuilt() { return true; }
 
 bool IsChannelsLast(const at::Tensor& x) { return !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast); }
 
+bool AllEqual(at::IntArrayRef v, int64_t value) { return std::all_of(v.begin(), v.end(), [&](int64_t e) { return e == value; }); }
+
+bool OnednnConvApplies(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias, at::IntArrayRef stride,
+                       at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups) {
+  if (stride.size() != 2 || padding.size() != 2 || !AllEqual(dilation, 1) || groups != 1) return false;
+  if (x.dim() != 4 || w.dim() != 4 || w.size(1) != x.size(1)) return false;
+  if (!x.device().is_cpu() || x.is_mkldnn() || x.scalar_type() != at::kFloat || w.scalar_type() != at::kFloat) return false;
+  return !bias || (bias->scalar_type() == at::kFloat && bias->is_contiguous());
+}
+
 void BeginWeightCache() { weightCacheOn = true; }
 
 void EndWeightCache() {
@@ -367,8 +382,9 @@ size_t OnednnConvPlans(OnednnConvKind kind) {
   return CountPlans(kind);
 }
 
-at::Tensor OnednnConv2d(OnednnConvKind kind, const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias, at::IntArrayRef stride,
+at::Tensor OnednnConv2d(OnednnConvKind kind, const at::Tensor& input, const at::Tensor& w, const c10::optional<at::Tensor>& bias, at::IntArrayRef stride,
                         at::IntArrayRef padding) {
+  const at::Tensor x = input.is_contiguous() || IsChannelsLast(input) ? input : input.contiguous();
   const at::Tensor weights = w.contiguous();
   const Key key{kind,      x.size(0), x.size(1), weights.size(0), x.size(2), x.size(3),        weights.size(2),  weights.size(3),
                 stride[0], stride[1], padding[0], padding[1],     bias.has_value(), IsChannelsLast(x)};

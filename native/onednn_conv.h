@@ -20,9 +20,18 @@ enum class OnednnConvKind {
 // Whether the addon was built against the shared oneDNN 2.x that libtorch links (CYCLEGAN_ONEDNN).
 bool OnednnBuilt();
 
-// conv2d(x, w, bias) with zero padding, no dilation and one group, as `kind`; an undefined tensor when this CPU has
-// no oneDNN kernel for it (the caller then runs at::conv2d). x is a float32 CPU tensor, contiguous or channels-last;
-// w float32 [out, in, kh, kw].
+// Whether conv2d(x, w, bias, stride, padding, dilation, groups) is one OnednnConv2d can run: 4-D float32 CPU x and w
+// (w [out, in, kh, kw] with in = x's channels), a contiguous float32 bias, two strides and paddings, no dilation, one
+// group. Each kind adds its own conditions (winograd_conv.cc, direct_conv.cc, narrow_conv.cc).
+bool OnednnConvApplies(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias, at::IntArrayRef stride,
+                       at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups);
+
+// Whether every value of `v` is `value`.
+bool AllEqual(at::IntArrayRef v, int64_t value);
+
+// conv2d(x, w, bias) with zero padding, no dilation and one group, as `kind`, for inputs OnednnConvApplies takes; an
+// undefined tensor when this CPU has no oneDNN kernel for it (the caller then runs at::conv2d). An x neither
+// contiguous nor channels-last (a slice) is copied first, as libtorch's own call does.
 at::Tensor OnednnConv2d(OnednnConvKind kind, const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias,
                         at::IntArrayRef stride, at::IntArrayRef padding);
 

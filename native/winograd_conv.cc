@@ -41,13 +41,8 @@ size_t WinogradPlans() { return OnednnConvPlans(OnednnConvKind::kWinograd); }
 
 at::Tensor MaybeWinogradConv2d(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias, at::IntArrayRef stride,
                                at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups) {
-  if (!WinogradEnabled()) return at::Tensor();
-  const auto all = [](at::IntArrayRef v, int64_t value) { return std::all_of(v.begin(), v.end(), [&](int64_t e) { return e == value; }); };
-  if (!all(stride, 1) || !all(padding, 0) || !all(dilation, 1) || groups != 1) return at::Tensor();
-  if (x.dim() != 4 || w.dim() != 4 || w.size(2) != 3 || w.size(3) != 3 || w.size(1) != x.size(1)) return at::Tensor();
-  if (!x.device().is_cpu() || x.scalar_type() != at::kFloat || w.scalar_type() != at::kFloat || x.is_mkldnn()) return at::Tensor();
-  if (bias && (bias->scalar_type() != at::kFloat || !bias->is_contiguous())) return at::Tensor();
-  if (!x.is_contiguous() && !IsChannelsLast(x)) return at::Tensor();
+  if (!WinogradEnabled() || !OnednnConvApplies(x, w, bias, stride, padding, dilation, groups)) return at::Tensor();
+  if (!AllEqual(stride, 1) || !AllEqual(padding, 0) || w.size(2) != 3 || w.size(3) != 3) return at::Tensor();
   const int64_t outPixels = (x.size(2) - 2) * (x.size(3) - 2);
   // oneDNN's Winograd kernels work on whole blocks of 16 channels.
   if (outPixels < kMinOutputPixels || std::min(x.size(1), w.size(0)) < kMinChannels || x.size(1) % 16 != 0 || w.size(0) % 16 != 0) return at::Tensor();

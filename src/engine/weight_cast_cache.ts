@@ -17,12 +17,13 @@ import { native } from './native.js';
 import { keep } from './scope.js';
 import type { Tensor } from './tensor.js';
 
-let active: Map<Tensor, Tensor> | null = null;
+/** Per weight, its casts by kind (a dtype and layout, a transposed convolution's phase kernel). */
+let active: Map<Tensor, Map<string, Tensor>> | null = null;
 
 /** Runs `fn` with weight casts shared; they are released when it returns. Nested calls share the outer cache. */
 export function withWeightCasts<R>(fn: () => R): R {
   if (active) return fn();
-  const casts = new Map<Tensor, Tensor>();
+  const casts = new Map<Tensor, Map<string, Tensor>>();
   active = casts;
   // The addon keeps its own bfloat16 conversions of weights into oneDNN's layouts for the same span (native/onednn_conv.h).
   native().beginWeightCache();
@@ -31,18 +32,26 @@ export function withWeightCasts<R>(fn: () => R): R {
   } finally {
     active = null;
     native().endWeightCache();
-    for (const t of casts.values()) t.dispose();
+    for (const kinds of casts.values()) for (const t of kinds.values()) t.dispose();
   }
 }
 
-/** `cast(weight)`, or the copy made earlier in the same `withWeightCasts` scope. Callers must not dispose it when cached. */
-export function castWeight(weight: Tensor, cast: (w: Tensor) => Tensor): { value: Tensor; shared: boolean } {
+/**
+ * `cast(weight)`, or the copy of the same `kind` made earlier in the same `withWeightCasts` scope. Callers must not
+ * dispose it when cached. `kind` tells apart different casts of one weight.
+ */
+export function castWeight(weight: Tensor, cast: (w: Tensor) => Tensor, kind = 'bfloat16'): { value: Tensor; shared: boolean } {
   if (!active) return { value: cast(weight), shared: false };
-  let value = active.get(weight);
+  let kinds = active.get(weight);
+  if (!kinds) {
+    kinds = new Map();
+    active.set(weight, kinds);
+  }
+  let value = kinds.get(kind);
   if (!value) {
     // Outside any tidy scope: the cache, not the enclosing tidy, decides when the copy is freed.
     value = keep(cast(weight));
-    active.set(weight, value);
+    kinds.set(kind, value);
   }
   return { value, shared: true };
 }

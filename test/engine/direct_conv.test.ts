@@ -6,29 +6,13 @@
 // the inputs rounded to bfloat16 as a bfloat16 kernel multiplies them, so a result rounded to bfloat16 on its way out
 // (what libtorch's own bfloat16 convolution hands back) would fail the bound. Errors are the root-mean-square
 // difference over the reference's root-mean-square.
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as E from '../../src/engine/index.js';
-import { fromStored } from '../../src/io/tensor_store.js';
-import { readSafetensors, type StoredTensor } from '../../src/io/safetensors.js';
 import { relativeError } from '../helpers/assert_close.js';
-import { runReference, tempDir } from '../helpers/reference.js';
+import { describeConvGoldens, type ConvCase } from '../helpers/conv_golden.js';
 
-interface Case {
-  name: string;
-  input: [number, number, number, number];
-  out: number;
-  bias: boolean;
-  kernel?: number;
-  stride?: number;
-  padding?: number;
-  bf16?: boolean;
-  channelsLast?: boolean;
-}
-
-const CASES: Case[] = [
+const CASES: ConvCase[] = [
   // the generator's downsampling and the discriminator's layers
   { name: 'down_s2', input: [1, 32, 20, 20], out: 48, bias: true, stride: 2, padding: 1 },
   { name: 'disc_k4_s2', input: [2, 16, 18, 18], out: 32, bias: true, kernel: 4, stride: 2, padding: 1 },
@@ -52,39 +36,7 @@ const CASES: Case[] = [
  */
 const BOUND = 1e-5;
 
-describe('direct oneDNN convolutions match PyTorch (float64) forward and backward', () => {
-  let golden: Map<string, StoredTensor>;
-  before(() => {
-    const dir = tempDir();
-    writeFileSync(join(dir, 'cases.json'), JSON.stringify(CASES));
-    runReference('conv_golden.py', [join(dir, 'cases.json'), join(dir, 'golden.safetensors')]);
-    golden = readSafetensors(join(dir, 'golden.safetensors')).tensors;
-  });
-
-  for (const c of CASES) {
-    test(c.name, () => {
-      E.tidy(() => {
-        const get = (key: string) => fromStored(golden.get(`${c.name}.${key}`)!);
-        const x = c.channelsLast ? get('input').channelsLast() : get('input');
-        const w = get('weight');
-        const b = c.bias ? get('bias') : null;
-        for (const t of [x, w, b]) if (t) t.requiresGrad = true;
-        const y = E.conv2d(x, w, b, { stride: c.stride ?? 1, padding: c.padding ?? 0, precision: c.bf16 ? 'bfloat16' : 'float32' });
-        assert.equal(y.dtype, 'float32');
-        const check = (t: E.Tensor | null, key: string) => {
-          assert.ok(t, `${c.name}: no ${key}`);
-          const error = relativeError(t.contiguous().toFloat32(), golden.get(`${c.name}.${key}`)!.data as Float32Array);
-          assert.ok(error <= BOUND, `${c.name} ${key}: relative error ${error.toExponential(2)} > ${BOUND}`);
-        };
-        check(y, 'output');
-        y.mul(get('upstream')).sum().backward();
-        check(x.grad, 'grad_input');
-        check(w.grad, 'grad_weight');
-        if (b) check(b.grad, 'grad_bias');
-      });
-    });
-  }
-});
+describeConvGoldens('direct oneDNN convolutions match PyTorch (float64) forward and backward', CASES, { bound: BOUND, error: relativeError });
 
 describe('which path runs', () => {
   test('with oneDNN built, float32 and bfloat16 convolutions make direct plans; switched off, none', () => {

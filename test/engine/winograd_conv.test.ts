@@ -1,32 +1,22 @@
 // Winograd convolutions (native/winograd_conv.cc): where they run, and that they compute what a convolution
 // computes. The reference is PyTorch in float64 on the same float32 inputs; the bound is relative to the largest
 // value of each result, since Winograd's rounding error spreads over a tile rather than staying per element.
-import { before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from '../../src/engine/index.js';
-import { fromStored } from '../../src/io/tensor_store.js';
-import { readSafetensors, type StoredTensor } from '../../src/io/safetensors.js';
-import { repoRoot, runReference, tempDir } from '../helpers/reference.js';
+import { describeConvGoldens, type ConvCase } from '../helpers/conv_golden.js';
+import { repoRoot } from '../helpers/reference.js';
 
-interface Case {
-  name: string;
-  input: [number, number, number, number];
-  out: number;
-  bias: boolean;
-  channelsLast?: boolean;
-}
-
-const CASES: Case[] = [
+const CASES: ConvCase[] = [
   { name: 'resblock', input: [1, 64, 34, 34], out: 64, bias: true },
   { name: 'batch2_nobias_nonsquare', input: [2, 64, 36, 34], out: 80, bias: false },
   { name: 'resblock_channels_last', input: [1, 64, 34, 34], out: 64, bias: true, channelsLast: true },
 ];
 
 /** Largest |a - b| over the largest |b|. */
-function relativeError(actual: Float32Array, expected: Float32Array): number {
+function maxRelativeError(actual: Float32Array, expected: Float32Array): number {
   assert.equal(actual.length, expected.length);
   let diff = 0;
   let scale = 0;
@@ -43,38 +33,7 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
  */
 const BOUND = 1e-5;
 
-describe('Winograd convolutions match PyTorch (float64) forward and backward', () => {
-  let golden: Map<string, StoredTensor>;
-  before(() => {
-    const dir = tempDir();
-    writeFileSync(join(dir, 'cases.json'), JSON.stringify(CASES));
-    runReference('conv_golden.py', [join(dir, 'cases.json'), join(dir, 'golden.safetensors')]);
-    golden = readSafetensors(join(dir, 'golden.safetensors')).tensors;
-  });
-
-  for (const c of CASES) {
-    test(c.name, () => {
-      E.tidy(() => {
-        const get = (key: string) => fromStored(golden.get(`${c.name}.${key}`)!);
-        const x = c.channelsLast ? get('input').channelsLast() : get('input');
-        const w = get('weight');
-        const b = c.bias ? get('bias') : null;
-        for (const t of [x, w, b]) if (t) t.requiresGrad = true;
-        const y = E.conv2d(x, w, b);
-        const check = (t: E.Tensor | null, key: string) => {
-          assert.ok(t, `${c.name}: no ${key}`);
-          const error = relativeError(t.contiguous().toFloat32(), golden.get(`${c.name}.${key}`)!.data as Float32Array);
-          assert.ok(error <= BOUND, `${c.name} ${key}: relative error ${error.toExponential(2)} > ${BOUND}`);
-        };
-        check(y, 'output');
-        y.mul(get('upstream')).sum().backward();
-        check(x.grad, 'grad_input');
-        check(w.grad, 'grad_weight');
-        if (b) check(b.grad, 'grad_bias');
-      });
-    });
-  }
-});
+describeConvGoldens('Winograd convolutions match PyTorch (float64) forward and backward', CASES, { bound: BOUND, error: maxRelativeError });
 
 function kernelsRun(channels: number, outputSide: number): { lines: string[]; built: boolean } {
   const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'test', 'engine', 'winograd_worker.js'), String(channels), String(outputSide)], {
