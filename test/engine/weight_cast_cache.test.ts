@@ -22,6 +22,20 @@ test('castWeight hands back the same copy within a scope and a fresh one outside
   });
 });
 
+test('castWeight keeps one copy per kind of cast of a weight', () => {
+  E.tidy(() => {
+    const w = E.randn([8, 8, 3, 3], { seed: 2 });
+    E.withWeightCasts(() => {
+      const half = castWeight(w, (t) => t.to({ dtype: 'bfloat16' }));
+      const flipped = castWeight(w, (t) => t.flip([2]).contiguous(), 'flipped');
+      assert.notEqual(half.value, flipped.value);
+      assert.equal(flipped.value.dtype, 'float32');
+      assert.equal(castWeight(w, () => assert.fail('made again'), 'flipped').value, flipped.value);
+      assert.equal(castWeight(w, () => assert.fail('made again')).value, half.value);
+    });
+  });
+});
+
 test('a weight shared by bfloat16 convolutions gets the gradient of every use, and the scope frees its copies', () => {
   const before = E.liveTensors();
   E.tidy(() => {
