@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.js';
 import { relativeError } from '../helpers/assert_close.js';
 import { describeConvGoldens, type ConvCase } from '../helpers/conv_golden.js';
+import { assertMemoryFlat } from '../helpers/memory_flat.js';
 
 const CASES: ConvCase[] = [
   // the generator's downsampling and the discriminator's layers
@@ -128,13 +129,6 @@ test('direct, narrow and bfloat16 convolutions keep live tensors, allocator use 
         E.conv2d(z, narrow).square().mean().backward();
       }),
     );
-  for (let i = 0; i < 10; i++) pass();
-  const live = E.liveTensors();
-  const inUse = E.allocatorStats().inUseBytes;
-  const rss = process.memoryUsage().rss;
-  for (let i = 0; i < 100; i++) pass();
-  assert.equal(E.liveTensors(), live);
-  assert.equal(E.allocatorStats().inUseBytes, inUse, 'bytes in use by tensors changed');
-  assert.ok(process.memoryUsage().rss < rss * 1.05, `RSS grew from ${(rss / 2 ** 20).toFixed(1)} to ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MiB`);
+  assertMemoryFlat(pass);
   for (const t of [x, w, narrow, b]) t.dispose();
 });

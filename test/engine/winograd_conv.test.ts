@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as E from '../../src/engine/index.js';
 import { describeConvGoldens, type ConvCase } from '../helpers/conv_golden.js';
+import { assertMemoryFlat } from '../helpers/memory_flat.js';
 import { repoRoot } from '../helpers/reference.js';
 
 const CASES: ConvCase[] = [
@@ -80,14 +81,7 @@ test('Winograd convolutions keep live tensors, allocator use and RSS flat over 1
       E.zeroGrad([x, w, b]);
       E.conv2d(x, w, b).square().mean().backward();
     });
-  for (let i = 0; i < 10; i++) pass();
-  const live = E.liveTensors();
-  const inUse = E.allocatorStats().inUseBytes;
-  const rss = process.memoryUsage().rss;
-  for (let i = 0; i < 100; i++) pass();
-  assert.equal(E.liveTensors(), live);
-  assert.equal(E.allocatorStats().inUseBytes, inUse, 'bytes in use by tensors changed');
-  assert.ok(process.memoryUsage().rss < rss * 1.05, `RSS grew from ${(rss / 2 ** 20).toFixed(1)} to ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MiB`);
+  assertMemoryFlat(pass);
   for (const t of [x, w, b]) t.dispose();
 });
 
