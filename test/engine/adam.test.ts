@@ -1,4 +1,4 @@
-// Adam against torch.optim.Adam (betas 0.5/0.999 as CycleGAN uses, with weight decay), step by step;
+// Adam against torch.optim.Adam (betas 0.5/0.999 as CycleGAN uses, with and without weight decay), step by step;
 // and its state survives export and import.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,6 +41,35 @@ test('Adam matches torch.optim.Adam step by step', () => {
     w.dispose();
     b.dispose();
   });
+});
+
+test('Adam matches torch.optim.Adam on a long parameter split over threads', () => {
+  const out = join(tempDir(), 'adam_long.safetensors');
+  runReference('adam_golden.py', [out]);
+  const g = readSafetensors(out).tensors;
+  const threadsBefore = E.getNumThreads();
+  E.setNumThreads(2);
+  try {
+    E.tidy(() => {
+      const p = E.keep(fromStored(g.get('p0')!));
+      p.requiresGrad = true;
+      const target = fromStored(g.get('target')!);
+      const scale = fromStored(g.get('scale')!);
+      const opt = new E.Adam([p], { lr: 0.02, betas: [0.5, 0.999] });
+      for (let step = 1; step <= 3; step++) {
+        E.tidy(() => {
+          opt.zeroGrad();
+          p.sub(target).square().mul(scale).sum().backward();
+          opt.step();
+        });
+        assertClose(p.toFloat32(), g.get(`p${step}`)!.data as Float32Array, `p after step ${step}`);
+      }
+      opt.dispose();
+      p.dispose();
+    });
+  } finally {
+    E.setNumThreads(threadsBefore);
+  }
 });
 
 test('Adam state exported and imported continues identically', () => {

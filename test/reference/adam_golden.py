@@ -1,4 +1,4 @@
-"""torch.optim.Adam on a tiny problem, for the engine's Adam test.
+"""torch.optim.Adam on a tiny problem and on one long parameter, for the engine's Adam test.
 Usage: python3 adam_golden.py OUT.safetensors"""
 import os
 import sys
@@ -23,4 +23,18 @@ for step in range(6):
     out[f"w{step + 1}"] = w.detach().clone()
     out[f"b{step + 1}"] = b.detach().clone()
     out[f"loss{step + 1}"] = loss.detach().reshape(1)
+
+# A long parameter without weight decay: the addon's fused step splits it over threads in 16K-element
+# chunks, and an odd length leaves a tail after the vector loop.
+p0 = torch.randn(70001, generator=gen)
+target = torch.randn(70001, generator=gen)
+scale = torch.rand(70001, generator=gen) * 3
+p = p0.clone().requires_grad_(True)
+opt = torch.optim.Adam([p], lr=0.02, betas=(0.5, 0.999))
+out["p0"], out["target"], out["scale"] = p0, target, scale
+for step in range(3):
+    opt.zero_grad()
+    ((p - target) ** 2 * scale).sum().backward()
+    opt.step()
+    out[f"p{step + 1}"] = p.detach().clone()
 save(sys.argv[1], out)
