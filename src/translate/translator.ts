@@ -3,7 +3,7 @@
  * shape. Training's generator, an exported .onnx and a frozen .pb all sit behind this one interface,
  * so generation, samples and predict share one code path.
  */
-import { fuseForInference, noGrad, tensor, tidy, withConvolutionPrecision, type ConvolutionPrecision, type Module } from '../engine/index.js';
+import { fusedForward, noGrad, tensor, tidy, withConvolutionPrecision, type ConvolutionPrecision, type Module } from '../engine/index.js';
 
 export interface Translator {
   translate(batch: Float32Array, shape: [number, number, number, number]): Promise<Float32Array>;
@@ -13,7 +13,7 @@ export interface Translator {
 /** Runs a generator of our engine; `device` is where the generator's weights live. */
 export function engineTranslator(net: Module, device = 'cpu', ownsNet = false, precision: ConvolutionPrecision = 'float32'): Translator {
   // Norms fused with the ReLU and padding after them: the same output, one pass fewer over each activation.
-  const forward = fuseForInference(net);
+  const forward = fusedForward(net);
   return {
     async translate(batch, shape) {
       // In eval mode: BatchNorm uses (and does not move) its running statistics, Dropout is off; a

@@ -39,7 +39,7 @@ test('skip connections keep their input: x + body(x) and cat([leaky(x), body(lea
     const y = block.forward(x);
     assert.equal(E.liveTensors(), before + 1);
     assertClose(y.toFloat32(), x.add(block.convBlock.forward(x)).toFloat32(), 'x + body(x)');
-    for (const view of [(t: E.Tensor) => block.forward(t), E.fuseForInference(block)]) {
+    for (const view of [(t: E.Tensor) => block.forward(t), E.fusedForward(block)]) {
       const z = E.noGrad(() => view(x));
       assert.equal(x.isDisposed, false);
       assertClose(z.toFloat32(), y.toFloat32(), 'the same under noGrad, fused or not');
@@ -55,7 +55,7 @@ test('skip connections keep their input: x + body(x) and cat([leaky(x), body(lea
     const [, ...body] = level.model.layers;
     const expected = E.cat([activated, new E.Sequential(...body).forward(activated)], 1);
     assertClose(out.toFloat32(), expected.toFloat32(), 'cat([leaky(x), body(leaky(x))])');
-    assertClose(E.noGrad(() => E.fuseForInference(level)(u)).toFloat32(), expected.toFloat32(), 'fused view');
+    assertClose(E.noGrad(() => E.fusedForward(level)(u)).toFloat32(), expected.toFloat32(), 'fused view');
     block.dispose();
     level.dispose();
   });

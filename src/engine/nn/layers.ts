@@ -119,7 +119,7 @@ export class Tanh extends Module {
 /**
  * Children named "0", "1", ... like nn.Sequential. Runs them in order, releasing each intermediate once
  * the next layer has consumed it (the rule and why it keeps skip connections sound: run_in_order.ts). It
- * fuses nothing: translation asks for fused layers explicitly (fuseForInference).
+ * fuses nothing: translation and the ResNet generator ask for fused layers explicitly (fusedForward).
  */
 export class Sequential extends Module {
   readonly layers: Module[];

@@ -1,6 +1,6 @@
 /**
  * The one rule by which sequences of layers release memory (Sequential.forward, and the inference views
- * of fuse_for_inference.ts).
+ * of fused_forward.ts).
  *
  * Each intermediate, the output of one step, is released as soon as the next step has returned: autograd
  * holds its own reference to whatever backward needs, so keeping intermediates until a tidy scope around

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fuseForInference, manualSeed, noGrad, rand, tensor, tidy } from '../../../src/engine/index.js';
+import { fusedForward, manualSeed, noGrad, rand, tensor, tidy } from '../../../src/engine/index.js';
 import { ResnetGenerator } from '../../../src/model/resnet_generator.js';
 import { createStore, type StoreKind } from '../../../src/translate/tiled/activation_store.js';
 import { compilePlan } from '../../../src/translate/tiled/layer_plan.js';
@@ -17,7 +17,7 @@ function compare(channels: 1 | 3, height: number, width: number, tile: number, k
   const net = new ResnetGenerator({ channels, ngf: 8, nBlocks: 3 });
   try {
     const image = tidy(() => rand([1, channels, height, width]).mul(2).sub(1).toFloat32());
-    const expected = tidy(() => noGrad(() => fuseForInference(net)(tensor(image, [1, channels, height, width])).toFloat32()));
+    const expected = tidy(() => noGrad(() => fusedForward(net)(tensor(image, [1, channels, height, width])).toFloat32()));
     const plan = compilePlan(net.model, { height, width, channels });
     const input = storeFromChw(createStore(kind, height, width, channels), image);
     const progress: number[] = [];

@@ -1,0 +1,40 @@
+"""Golden values for the engine's fused instance norm + ReLU + reflection pad (test/engine/fused_norm.test.ts):
+reflection_pad2d(relu?(instance_norm(x))) and the gradient of sum(output * upstream) with respect to x, computed
+by PyTorch in float64 from float32-rounded inputs.
+Usage: python3 norm_relu_pad_golden.py OUT.safetensors"""
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(__file__))
+from safetensors_io import save  # noqa: E402
+
+# (name, shape, relu, pad, offset): odd sizes leave vector tails; the offset checks statistics whose mean dwarfs
+# the spread; pad 3 on a 5-wide plane reaches nearly across it.
+CASES = [
+    ("plain", (2, 3, 9, 11), False, 0, 0.0),
+    ("relu", (1, 4, 8, 8), True, 0, 0.0),
+    ("relu_pad1", (2, 3, 9, 7), True, 1, 0.0),
+    ("pad1", (1, 2, 6, 10), False, 1, 0.0),
+    ("relu_pad3", (1, 3, 5, 6), True, 3, 0.0),
+    ("relu_pad1_offset", (1, 2, 12, 16), True, 1, 40.0),
+]
+
+gen = torch.Generator().manual_seed(11)
+out = {}
+for name, shape, relu, pad, offset in CASES:
+    x = (torch.randn(*shape, generator=gen) * 3 + offset).float().double().requires_grad_(True)
+    y = F.instance_norm(x, eps=1e-5)
+    if relu:
+        y = F.relu(y)
+    if pad:
+        y = F.pad(y, (pad, pad, pad, pad), mode="reflect")
+    upstream = torch.randn(*y.shape, generator=gen).float().double()
+    (y * upstream).sum().backward()
+    out[f"{name}.x"] = x.detach().float()
+    out[f"{name}.upstream"] = upstream.float()
+    out[f"{name}.out"] = y.detach()
+    out[f"{name}.grad"] = x.grad
+save(sys.argv[1], out)
