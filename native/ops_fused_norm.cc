@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "ops_fused_norm.h"
+
 #include "convert.h"
 #include "register.h"
 
@@ -123,29 +125,85 @@ inline int64_t Reflect(int64_t i, int64_t p, int64_t n) {
   return s;
 }
 
+// g [H, W] = reflection_pad2d_backward(gradOut [H + 2p, W + 2p]) for one plane: the centre, then each border
+// cell added onto the cell it mirrors.
+void FoldPadding(const float* __restrict__ gradOut, float* __restrict__ g, int64_t h, int64_t w, int64_t p) {
+  const int64_t pw = w + 2 * p;
+  for (int64_t r = 0; r < h; r++) std::copy_n(gradOut + (r + p) * pw + p, w, g + r * w);
+  for (int64_t i = 0; i < h + 2 * p; i++) {
+    const float* row = gradOut + i * pw;
+    float* target = g + Reflect(i, p, h) * w;
+    if (i < p || i >= p + h) {
+      for (int64_t c = 0; c < w; c++) target[c] += row[p + c];
+    }
+    for (int64_t j = 0; j < p; j++) target[Reflect(j, p, w)] += row[j];
+    for (int64_t j = p + w; j < w + 2 * p; j++) target[Reflect(j, p, w)] += row[j];
+  }
+}
+
+// dst [H + 2p, W + 2p] = reflection_pad2d(src [H, W]) for one plane.
+void PadPlane(const float* __restrict__ src, float* __restrict__ dst, int64_t h, int64_t w, int64_t p) {
+  const int64_t pw = w + 2 * p;
+  for (int64_t r = 0; r < h; r++) {
+    float* out = dst + (r + p) * pw + p;
+    std::copy_n(src + r * w, w, out);
+    for (int64_t k = 1; k <= p; k++) {
+      out[-k] = out[k];
+      out[w - 1 + k] = out[w - 1 - k];
+    }
+  }
+  for (int64_t k = 1; k <= p; k++) {
+    std::copy_n(dst + (p + k) * pw, pw, dst + (p - k) * pw);
+    std::copy_n(dst + (p + h - 1 - k) * pw, pw, dst + (p + h - 1 + k) * pw);
+  }
+}
+
+// Reflection padding alone, by the same plane loops. It pads each ResNet block's input and the image.
+// Forward + backward (with a product and sum around them), 1 thread, against ATen 1.13's ops: [1, 256, 32, 32]
+// pad 1 0.9 against 2.4-2.7 ms, [1, 256, 64, 64] pad 1 2.3-2.5 against 8.2-10 ms.
+struct ReflectionPadFunction : public torch::autograd::Function<ReflectionPadFunction> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, int64_t p) {
+    const int64_t planes = x.size(0) * x.size(1), h = x.size(2), w = x.size(3);
+    at::Tensor out = at::empty({x.size(0), x.size(1), h + 2 * p, w + 2 * p}, x.options());
+    const float* src = x.data_ptr<float>();
+    float* dst = out.data_ptr<float>();
+    const int64_t planeIn = h * w, planeOut = (h + 2 * p) * (w + 2 * p);
+    at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; i++) PadPlane(src + i * planeIn, dst + i * planeOut, h, w, p);
+    });
+    ctx->saved_data["pad"] = p;
+    return out;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    const int64_t p = ctx->saved_data["pad"].toInt();
+    const at::Tensor gradOut = grads[0].contiguous();
+    const int64_t h = gradOut.size(2) - 2 * p, w = gradOut.size(3) - 2 * p, planes = gradOut.size(0) * gradOut.size(1);
+    at::Tensor gradIn = at::empty({gradOut.size(0), gradOut.size(1), h, w}, gradOut.options());
+    const float* go = gradOut.data_ptr<float>();
+    float* gi = gradIn.data_ptr<float>();
+    const int64_t planeIn = h * w, planeOut = (h + 2 * p) * (w + 2 * p);
+    at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; i++) FoldPadding(go + i * planeOut, gi + i * planeIn, h, w, p);
+    });
+    return {gradIn, at::Tensor()};
+  }
+};
+
 // The backward of NormalisePlane for one plane. gradOut is the [H + 2p, W + 2p] gradient of the padded
 // output, src the plane's input; writes the input's gradient to gradIn. scratch holds 2 H W floats.
 //   fold:  g = reflection_pad2d_backward(gradOut)   (each border cell added onto the cell it mirrors)
-//   ReLU:  g = y > 0 ? g : 0, with y = src * scale + shift recomputed exactly as the forward did
+//   ReLU:  g = y > 0 ? g : 0, with y = src * scale + shift computed exactly as the forward did
 //   norm:  gradIn = scale * (g - mean(g) - y * mean(g * y))   (affine-free, biased variance)
 void NormalisePlaneBackward(const float* __restrict__ gradOut, const float* __restrict__ src, float* __restrict__ gradIn,
                             float* __restrict__ scratch, int64_t h, int64_t w, int64_t p, float scale, float shift, bool relu) {
-  const int64_t n = h * w, pw = w + 2 * p;
+  const int64_t n = h * w;
   float* __restrict__ g = scratch;
   float* __restrict__ y = scratch + n;
   // Without padding and ReLU the gradient is read where it lies; otherwise it is folded or masked into g.
   const float* gradRelu = gradOut;
   if (p > 0) {
-    for (int64_t r = 0; r < h; r++) std::copy_n(gradOut + (r + p) * pw + p, w, g + r * w);
-    for (int64_t i = 0; i < h + 2 * p; i++) {
-      const float* row = gradOut + i * pw;
-      float* target = g + Reflect(i, p, h) * w;
-      if (i < p || i >= p + h) {
-        for (int64_t c = 0; c < w; c++) target[c] += row[p + c];
-      }
-      for (int64_t j = 0; j < p; j++) target[Reflect(j, p, w)] += row[j];
-      for (int64_t j = p + w; j < w + 2 * p; j++) target[Reflect(j, p, w)] += row[j];
-    }
+    FoldPadding(gradOut, g, h, w, p);
     gradRelu = g;
   }
   for (int64_t i = 0; i < n; i++) y[i] = src[i] * scale + shift;
@@ -234,5 +292,13 @@ Napi::Value InstanceNormReluPad(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+at::Tensor MaybeReflectionPad(const at::Tensor& x, at::IntArrayRef pads) {
+  if (pads.size() != 4 || pads[0] != pads[1] || pads[0] != pads[2] || pads[0] != pads[3]) return at::Tensor();
+  if (x.dim() != 4 || x.scalar_type() != at::kFloat || !x.device().is_cpu() || !x.is_contiguous()) return at::Tensor();
+  const int64_t p = pads[0];
+  if (p <= 0 || p >= x.size(2) || p >= x.size(3)) return at::Tensor();  // ATen's op gives the error message
+  return ReflectionPadFunction::apply(x, p);
+}
 
 void RegisterFusedNorm(Napi::Env env, Napi::Object exports) { Export<InstanceNormReluPad>(env, exports, "instanceNormReluPad"); }

@@ -7,6 +7,7 @@
 #include "register.h"
 #include "direct_conv.h"
 #include "narrow_conv.h"
+#include "ops_fused_norm.h"
 #include "winograd_conv.h"
 
 namespace {
@@ -85,7 +86,10 @@ Napi::Value Pad(const Napi::CallbackInfo& info) {
   const at::Tensor& x = ArgTensor(info, 0, "input");
   std::vector<int64_t> pads = ArgInts(info, 1, "pads");
   const std::string mode = ArgString(info, 2, "mode");
-  if (mode == "reflect") return Out(info, at::reflection_pad2d(x, pads));
+  if (mode == "reflect") {
+    at::Tensor ours = MaybeReflectionPad(x, pads);
+    return Out(info, ours.defined() ? ours : at::reflection_pad2d(x, pads));
+  }
   if (mode == "replicate") return Out(info, at::replication_pad2d(x, pads));
   if (mode == "constant") return Out(info, at::constant_pad_nd(x, pads, ArgNumber(info, 3, "value")));
   throw Napi::Error::New(info.Env(), "unknown pad mode '" + mode + "' (expected reflect, replicate or constant)");

@@ -39,12 +39,13 @@ test('the fused op and its backward match PyTorch in float64', () => {
   }
 });
 
-test('the fused backward keeps live tensors, allocator bytes and RSS flat', () => {
+test('the fused backward and the reflection pad keep live tensors, allocator bytes and RSS flat', () => {
   const x = E.keep(E.randn([1, 16, 24, 24], { seed: 2 }));
   x.requiresGrad = true;
   assertMemoryFlat(() =>
     E.tidy(() => {
       E.instanceNormReluPad(x, { relu: true, pad: 1 }).square().sum().backward();
+      E.pad2d(x, 2, 'reflect').square().sum().backward();
       E.zeroGrad([x]);
     }),
   );
