@@ -30,6 +30,23 @@
 
 namespace {
 
+// Reflection borders of a padded plane whose centre is written: the p columns either side of one row's w
+// centre values (`row` points at the first of them), and the p rows above and below the h centre rows.
+inline void MirrorColumns(float* row, int64_t w, int64_t p) {
+  for (int64_t k = 1; k <= p; k++) {
+    row[-k] = row[k];
+    row[w - 1 + k] = row[w - 1 - k];
+  }
+}
+
+inline void MirrorRows(float* dst, int64_t h, int64_t w, int64_t p) {
+  const int64_t pw = w + 2 * p;
+  for (int64_t k = 1; k <= p; k++) {
+    std::copy_n(dst + (p + k) * pw, pw, dst + (p - k) * pw);
+    std::copy_n(dst + (p + h - 1 - k) * pw, pw, dst + (p + h - 1 + k) * pw);
+  }
+}
+
 // One [H, W] plane: normalise with its own mean and (biased) variance, optionally clamp at zero, and
 // write it into the centre of a [H + 2p, W + 2p] plane whose borders mirror it (reflection, no edge repeat).
 // __restrict__ spares the vectorised loops a runtime aliasing check.
@@ -80,15 +97,9 @@ std::pair<float, float> NormalisePlane(const float* __restrict__ src, float* __r
     } else {
       for (int64_t c = 0; c < w; c++) out[c] = in[c] * scale + shift;
     }
-    for (int64_t k = 1; k <= p; k++) {
-      out[-k] = out[k];
-      out[w - 1 + k] = out[w - 1 - k];
-    }
+    MirrorColumns(out, w, p);
   }
-  for (int64_t k = 1; k <= p; k++) {
-    std::copy_n(dst + (p + k) * pw, pw, dst + (p - k) * pw);
-    std::copy_n(dst + (p + h - 1 - k) * pw, pw, dst + (p + h - 1 + k) * pw);
-  }
+  MirrorRows(dst, h, w, p);
   return {scale, shift};
 }
 
@@ -147,15 +158,9 @@ void PadPlane(const float* __restrict__ src, float* __restrict__ dst, int64_t h,
   for (int64_t r = 0; r < h; r++) {
     float* out = dst + (r + p) * pw + p;
     std::copy_n(src + r * w, w, out);
-    for (int64_t k = 1; k <= p; k++) {
-      out[-k] = out[k];
-      out[w - 1 + k] = out[w - 1 - k];
-    }
+    MirrorColumns(out, w, p);
   }
-  for (int64_t k = 1; k <= p; k++) {
-    std::copy_n(dst + (p + k) * pw, pw, dst + (p - k) * pw);
-    std::copy_n(dst + (p + h - 1 - k) * pw, pw, dst + (p + h - 1 + k) * pw);
-  }
+  MirrorRows(dst, h, w, p);
 }
 
 // Reflection padding alone, by the same plane loops. It pads each ResNet block's input and the image.
