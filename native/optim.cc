@@ -82,7 +82,10 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   const AdamScalars scalars{static_cast<float>(beta1), static_cast<float>(1 - beta1), static_cast<float>(beta2),
                             static_cast<float>(1 - beta2), static_cast<float>(weightDecay),
                             static_cast<float>(biasCorrection2Sqrt), static_cast<float>(eps), static_cast<float>(-stepSize)};
-  static const bool fused = std::getenv("CYCLEGAN_FUSED_ADAM") == nullptr || std::string(std::getenv("CYCLEGAN_FUSED_ADAM")) != "0";
+  static const bool fused = [] {
+    const char* flag = std::getenv("CYCLEGAN_FUSED_ADAM");
+    return flag == nullptr || std::string(flag) != "0";
+  }();
   for (size_t i = 0; i < params.size(); i++) {
     at::Tensor& param = params[i];
     at::Tensor grad = param.grad();

@@ -9,7 +9,8 @@
  * cat([x, body(x)])), and fuses within each sequence. The result holds the network's own layers and
  * parameters, not copies: it follows later weight updates and train/eval mode (set them on `net`), and
  * owns nothing to dispose. A module that describes no structure runs its own forward. Where the fused
- * op does not apply at run time (not a float32 4-D tensor on the CPU) the layers run one by one. Intermediates are released by the rule of run_in_order.ts, as in Sequential.
+ * op does not apply at run time (not a float32 4-D tensor on the CPU) the layers run one by one.
+ * Intermediates are released by the rule of run_in_order.ts, as in Sequential.
  */
 import { instanceNormReluPad } from '../functional.js';
 import { cat } from '../layout_ops.js';
