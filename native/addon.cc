@@ -13,6 +13,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterElementwise(env, exports);
   RegisterNn(env, exports);
   RegisterFusedNorm(env, exports);
+  RegisterInterleave(env, exports);
   RegisterShape(env, exports);
   RegisterAutograd(env, exports);
   RegisterOptim(env, exports);

@@ -77,7 +77,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
     // faster. Through libtorch's casts, which also round outputs and gradients to bfloat16, that rounding was
     // amplified (through instance norm and ReLU masks) into 21% higher generator loss, so there they stay float32.
     const precision = native().directConv().enabled ? (o.precision ?? convolutionPrecision()) : 'float32';
-    return subpixelTranspose(x, weight, bias, (a, w) => conv2d(a, w, null, { precision }));
+    return subpixelTranspose(x, weight, bias, (a, w, b) => conv2d(a, w, b, { precision }));
   }
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return new Tensor(

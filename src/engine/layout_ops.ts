@@ -18,3 +18,28 @@ export function cat(xs: Tensor[], dim = 0): Tensor {
 export function stack(xs: Tensor[], dim = 0): Tensor {
   return new Tensor(run('stack', [xs], () => native().stack(xs.map((x) => x.handle), dim)));
 }
+
+/**
+ * Four [N, C, H, W] phases into one [N, C, 2H, 2W]: out[2m + a, 2j + b] = phases[2a + b][m, j]. On the CPU in
+ * float32 one native pass each way (native/ops_interleave.cc); elsewhere two stacks along a new last
+ * dimension and one along the rows.
+ */
+export function interleavePhases(phases: [Tensor, Tensor, Tensor, Tensor]): Tensor {
+  const [p00, p01, p10, p11] = phases;
+  if (phases.every((p) => p.device === 'cpu' && p.dtype === 'float32')) {
+    return new Tensor(run('interleavePhases', [phases], () => native().interleavePhases(phases.map((p) => p.handle))));
+  }
+  const [n, c, h, w] = p00.shape;
+  const interleave = (p: Tensor, q: Tensor, dim: number, shape: number[]) => {
+    const stacked = stack([p, q], dim);
+    const out = stacked.reshape(shape);
+    stacked.dispose();
+    return out;
+  };
+  const even = interleave(p00, p01, 4, [n, c, h, 2 * w]);
+  const odd = interleave(p10, p11, 4, [n, c, h, 2 * w]);
+  const out = interleave(even, odd, 3, [n, c, 2 * h, 2 * w]);
+  even.dispose();
+  odd.dispose();
+  return out;
+}

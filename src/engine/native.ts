@@ -54,6 +54,7 @@ export interface NativeAddon {
   instanceNorm(x: T, weight: Opt<T>, bias: Opt<T>, eps: number): T;
   instanceNormReluPad(x: T, eps: number, relu: boolean, pad: number): T;
   pad(x: T, pads: number[], mode: PadMode, value: number): T;
+  interleavePhases(phases: T[]): T;
   upsample(x: T, size: number[], mode: 'bilinear' | 'nearest'): T;
   maxPool2d(x: T, kernel: number[], stride: number[], padding: number[]): T;
   avgPool2d(x: T, kernel: number[], stride: number[], padding: number[], countIncludePad: boolean): T;

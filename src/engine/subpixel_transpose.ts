@@ -5,7 +5,7 @@
  * for columns. Same arithmetic and FLOPs, but made of conv2d calls, which oneDNN runs 3x faster than
  * libtorch 1.13's CPU conv_transpose2d (im2col + BLAS) in float32.
  */
-import { pad2d, stack } from './layout_ops.js';
+import { interleavePhases, pad2d } from './layout_ops.js';
 import { tidy } from './scope.js';
 import type { Tensor } from './tensor.js';
 import { castWeight } from './weight_cast_cache.js';
@@ -16,9 +16,13 @@ export function isSubpixelCase(weight: Tensor, o: { stride?: number | number[]; 
   return kh === 3 && kw === 3 && is(o.stride, 2, 1) && is(o.padding, 1, 0) && is(o.outputPadding, 1, 0) && (o.groups ?? 1) === 1 && is(o.dilation, 1, 1);
 }
 
-/** `conv` is the 2-D convolution to use for each phase (the caller's precision applies). */
-export function subpixelTranspose(x: Tensor, weight: Tensor, bias: Tensor | null, conv: (x: Tensor, w: Tensor) => Tensor): Tensor {
-  const [n, , h, w] = x.shape;
+/**
+ * `conv` is the 2-D convolution to use for each phase (the caller's precision applies). Each output pixel comes
+ * from exactly one phase, so each phase's convolution adds the bias: a separate add over the whole output, and its
+ * backward's sum, took two more passes.
+ */
+export function subpixelTranspose(x: Tensor, weight: Tensor, bias: Tensor | null, conv: (x: Tensor, w: Tensor, bias: Tensor | null) => Tensor): Tensor {
+  const [, , h, w] = x.shape;
   // Taps for input offset 0 then 1: rows/columns [1] for even outputs, [2, 0] for odd ones.
   const pick = (t: Tensor, dim: number, odd: boolean) => (odd ? t.flip([dim]).slice(dim, 0, 3, 2) : t.slice(dim, 1, 2));
   // Intermediates are released as soon as they are used (autograd keeps what backward needs).
@@ -32,20 +36,13 @@ export function subpixelTranspose(x: Tensor, weight: Tensor, bias: Tensor | null
     return made.shared ? made.value : keepUntilEnd(made.value);
   };
   const padded = keepUntilEnd(pad2d(x, [0, 1, 0, 1], 'constant', 0)); // the zero row and column past the edge
-  const phase = (input: Tensor, a: boolean, b: boolean) => conv(input, kernel(a, b));
-  const interleave = (p: Tensor, q: Tensor, dim: number, shape: number[]) => {
-    const stacked = stack([p, q], dim);
-    const out = stacked.reshape(shape);
-    for (const t of [p, q, stacked]) t.dispose();
-    return out;
-  };
-  const out = weight.shape[1];
-  const even = interleave(phase(x, false, false), phase(keepUntilEnd(padded.slice(2, 0, h)), false, true), 4, [n, out, h, 2 * w]);
-  const odd = interleave(phase(keepUntilEnd(padded.slice(3, 0, w)), true, false), phase(padded, true, true), 4, [n, out, h, 2 * w]);
-  const y = interleave(even, odd, 3, [n, out, 2 * h, 2 * w]);
+  const phase = (input: Tensor, a: boolean, b: boolean) => keepUntilEnd(conv(input, kernel(a, b), bias));
+  const y = interleavePhases([
+    phase(x, false, false),
+    phase(keepUntilEnd(padded.slice(2, 0, h)), false, true),
+    phase(keepUntilEnd(padded.slice(3, 0, w)), true, false),
+    phase(padded, true, true),
+  ]);
   for (const t of temps) t.dispose();
-  if (!bias) return y;
-  const withBias = y.add(bias.reshape([1, out, 1, 1]));
-  y.dispose();
-  return withBias;
+  return y;
 }

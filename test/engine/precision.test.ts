@@ -89,7 +89,7 @@ test('the four-phase rewrite of conv_transpose2d (k3 s2 p1 op1) equals PyTorch\'
   E.tidy(() => {
     const [x, w, b] = ['x', 'w', 'b'].map((n) => fromStored(get(n)));
     for (const t of [x, w, b]) t.requiresGrad = true;
-    const ours = subpixelTranspose(x, w, b, (a, k) => E.conv2d(a, k));
+    const ours = subpixelTranspose(x, w, b, (a, k, bias) => E.conv2d(a, k, bias));
     assert.deepEqual(ours.shape, get('out').shape);
     assertClose(ours.toFloat32(), get('out').data as Float32Array, 'forward');
     const viaEngine = E.convTranspose2d(x.detach(), w.detach(), b.detach(), { stride: 2, padding: 1, outputPadding: 1 });
