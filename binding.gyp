@@ -10,6 +10,7 @@
         "native/ops_elementwise.cc",
         "native/ops_nn.cc",
         "native/ops_fused_norm.cc",
+        "native/fused_norm_channels_last.cc",
         "native/ops_interleave.cc",
         "native/ops_shape.cc",
         "native/ops_autograd.cc",

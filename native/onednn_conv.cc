@@ -27,6 +27,7 @@ void BeginWeightCache() {}
 void EndWeightCache() {}
 size_t WeightCacheEntries() { return 0; }
 bool IsChannelsLast(const at::Tensor& x) { return !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast); }
+bool OnednnRelayout(const at::Tensor&, const at::Tensor&) { return false; }
 
 #else
 
@@ -355,6 +356,15 @@ struct OnednnConvFunction : public torch::autograd::Function<OnednnConvFunction>
 }  // namespace
 
 bool OnednnBuilt() { return true; }
+
+bool OnednnRelayout(const at::Tensor& from, const at::Tensor& to) {
+  const memory::dims dims(from.sizes().begin(), from.sizes().end());
+  auto desc = [&](const at::Tensor& t) { return memory::desc(dims, kF32, IsChannelsLast(t) ? Tag::nhwc : Tag::nchw); };
+  memory src(desc(from), Engine(), from.data_ptr()), dst(desc(to), Engine(), to.data_ptr());
+  dnnl::reorder(src, dst).execute(Stream(), src, dst);
+  Stream().wait();
+  return true;
+}
 
 bool IsChannelsLast(const at::Tensor& x) { return !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast); }
 

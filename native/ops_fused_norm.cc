@@ -26,9 +26,16 @@
 #include "ops_fused_norm.h"
 
 #include "convert.h"
+#include "fused_norm_channels_last.h"
+#include "onednn_conv.h"
+#include "reflect_index.h"
 #include "register.h"
 
 namespace {
+
+// The memory format a result keeps: channels-last inputs (the ResNet blocks' activations under bfloat16
+// convolutions) are computed channels-last (fused_norm_channels_last.cc), everything else contiguous.
+at::MemoryFormat FormatOf(const at::Tensor& x) { return IsChannelsLast(x) ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous; }
 
 // Reflection borders of a padded plane whose centre is written: the p columns either side of one row's w
 // centre values (`row` points at the first of them), and the p rows above and below the h centre rows.
@@ -128,14 +135,6 @@ std::pair<double, double> SumAndDot(const float* __restrict__ a, const float* __
   return {sum, dot};
 }
 
-// Where padded index i (0 <= i < n + 2p) reads from in a length-n line reflected by p.
-inline int64_t Reflect(int64_t i, int64_t p, int64_t n) {
-  int64_t s = i - p;
-  if (s < 0) s = -s;
-  if (s >= n) s = 2 * (n - 1) - s;
-  return s;
-}
-
 // g [H, W] = reflection_pad2d_backward(gradOut [H + 2p, W + 2p]) for one plane: the centre, then each border
 // cell added onto the cell it mirrors.
 void FoldPadding(const float* __restrict__ gradOut, float* __restrict__ g, int64_t h, int64_t w, int64_t p) {
@@ -143,12 +142,12 @@ void FoldPadding(const float* __restrict__ gradOut, float* __restrict__ g, int64
   for (int64_t r = 0; r < h; r++) std::copy_n(gradOut + (r + p) * pw + p, w, g + r * w);
   for (int64_t i = 0; i < h + 2 * p; i++) {
     const float* row = gradOut + i * pw;
-    float* target = g + Reflect(i, p, h) * w;
+    float* target = g + ReflectIndex(i, p, h) * w;
     if (i < p || i >= p + h) {
       for (int64_t c = 0; c < w; c++) target[c] += row[p + c];
     }
-    for (int64_t j = 0; j < p; j++) target[Reflect(j, p, w)] += row[j];
-    for (int64_t j = p + w; j < w + 2 * p; j++) target[Reflect(j, p, w)] += row[j];
+    for (int64_t j = 0; j < p; j++) target[ReflectIndex(j, p, w)] += row[j];
+    for (int64_t j = p + w; j < w + 2 * p; j++) target[ReflectIndex(j, p, w)] += row[j];
   }
 }
 
@@ -169,24 +168,34 @@ void PadPlane(const float* __restrict__ src, float* __restrict__ dst, int64_t h,
 struct ReflectionPadFunction : public torch::autograd::Function<ReflectionPadFunction> {
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, int64_t p) {
     const int64_t planes = x.size(0) * x.size(1), h = x.size(2), w = x.size(3);
-    at::Tensor out = at::empty({x.size(0), x.size(1), h + 2 * p, w + 2 * p}, x.options());
+    at::Tensor out = at::empty({x.size(0), x.size(1), h + 2 * p, w + 2 * p}, x.options().memory_format(FormatOf(x)));
     const float* src = x.data_ptr<float>();
     float* dst = out.data_ptr<float>();
+    ctx->saved_data["pad"] = p;
+    ctx->saved_data["channelsLast"] = IsChannelsLast(x);
+    if (IsChannelsLast(x)) {
+      ReflectionPadChannelsLast(src, dst, x.size(0), h, w, x.size(1), p);
+      return out;
+    }
     const int64_t planeIn = h * w, planeOut = (h + 2 * p) * (w + 2 * p);
     at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; i++) PadPlane(src + i * planeIn, dst + i * planeOut, h, w, p);
     });
-    ctx->saved_data["pad"] = p;
     return out;
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
     const int64_t p = ctx->saved_data["pad"].toInt();
-    const at::Tensor gradOut = grads[0].contiguous();
+    const auto format = ctx->saved_data["channelsLast"].toBool() ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+    const at::Tensor gradOut = grads[0].contiguous(format);
     const int64_t h = gradOut.size(2) - 2 * p, w = gradOut.size(3) - 2 * p, planes = gradOut.size(0) * gradOut.size(1);
-    at::Tensor gradIn = at::empty({gradOut.size(0), gradOut.size(1), h, w}, gradOut.options());
+    at::Tensor gradIn = at::empty({gradOut.size(0), gradOut.size(1), h, w}, gradOut.options().memory_format(format));
     const float* go = gradOut.data_ptr<float>();
     float* gi = gradIn.data_ptr<float>();
+    if (format == at::MemoryFormat::ChannelsLast) {
+      ReflectionPadChannelsLastBackward(go, gi, gradOut.size(0), h, w, gradOut.size(1), p);
+      return {gradIn, at::Tensor()};
+    }
     const int64_t planeIn = h * w, planeOut = (h + 2 * p) * (w + 2 * p);
     at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
       for (int64_t i = begin; i < end; i++) FoldPadding(go + i * planeOut, gi + i * planeIn, h, w, p);
@@ -227,22 +236,34 @@ void NormalisePlaneBackward(const float* __restrict__ gradOut, const float* __re
 
 // relu?(instance_norm(x)) reflection-padded by p, differentiable in x. Saves x and each plane's
 // [scale, shift]; nothing else of the forward is kept.
+// The forward for a contiguous or channels-last x (kept in its format); stats [N C, 2] receives each plane's
+// [scale, shift].
+at::Tensor NormReluPad(const at::Tensor& x, double eps, bool relu, int64_t p, at::Tensor& stats) {
+  const int64_t planes = x.size(0) * x.size(1), h = x.size(2), w = x.size(3);
+  at::Tensor out = at::empty({x.size(0), x.size(1), h + 2 * p, w + 2 * p}, x.options().memory_format(FormatOf(x)));
+  stats = at::empty({planes, 2}, x.options().memory_format(at::MemoryFormat::Contiguous));
+  const float* src = x.data_ptr<float>();
+  float* dst = out.data_ptr<float>();
+  float* st = stats.data_ptr<float>();
+  if (IsChannelsLast(x)) {
+    NormReluPadChannelsLast(src, dst, st, x.size(0), h, w, x.size(1), p, eps, relu);
+    return out;
+  }
+  const int64_t planeIn = h * w, planeOut = (h + 2 * p) * (w + 2 * p);
+  at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; i++) {
+      const auto [scale, shift] = NormalisePlane(src + i * planeIn, dst + i * planeOut, h, w, p, eps, relu);
+      st[2 * i] = scale;
+      st[2 * i + 1] = shift;
+    }
+  });
+  return out;
+}
+
 struct NormReluPadFunction : public torch::autograd::Function<NormReluPadFunction> {
   static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, double eps, bool relu, int64_t p) {
-    const int64_t planes = x.size(0) * x.size(1), h = x.size(2), w = x.size(3);
-    at::Tensor out = at::empty({x.size(0), x.size(1), h + 2 * p, w + 2 * p}, x.options());
-    at::Tensor stats = at::empty({planes, 2}, x.options());
-    const float* src = x.data_ptr<float>();
-    float* dst = out.data_ptr<float>();
-    float* st = stats.data_ptr<float>();
-    const int64_t planeIn = h * w, planeOut = (h + 2 * p) * (w + 2 * p);
-    at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; i++) {
-        const auto [scale, shift] = NormalisePlane(src + i * planeIn, dst + i * planeOut, h, w, p, eps, relu);
-        st[2 * i] = scale;
-        st[2 * i + 1] = shift;
-      }
-    });
+    at::Tensor stats;
+    at::Tensor out = NormReluPad(x, eps, relu, p, stats);
     ctx->save_for_backward({x});
     ctx->saved_data["stats"] = stats;
     ctx->saved_data["relu"] = relu;
@@ -255,13 +276,18 @@ struct NormReluPadFunction : public torch::autograd::Function<NormReluPadFunctio
     const at::Tensor stats = ctx->saved_data["stats"].toTensor();
     const bool relu = ctx->saved_data["relu"].toBool();
     const int64_t p = ctx->saved_data["pad"].toInt();
-    const at::Tensor gradOut = grads[0].contiguous();
+    const auto format = FormatOf(x);
+    const at::Tensor gradOut = grads[0].contiguous(format);
     const int64_t planes = x.size(0) * x.size(1), h = x.size(2), w = x.size(3);
-    at::Tensor gradIn = at::empty_like(x, at::MemoryFormat::Contiguous);
+    at::Tensor gradIn = at::empty_like(x, format);
     const float* go = gradOut.data_ptr<float>();
     const float* src = x.data_ptr<float>();
     const float* st = stats.data_ptr<float>();
     float* gi = gradIn.data_ptr<float>();
+    if (format == at::MemoryFormat::ChannelsLast) {
+      NormReluPadChannelsLastBackward(go, src, st, gi, x.size(0), h, w, x.size(1), p, relu);
+      return {gradIn, at::Tensor(), at::Tensor(), at::Tensor()};
+    }
     const int64_t planeIn = h * w, planeOut = (h + 2 * p) * (w + 2 * p);
     at::parallel_for(0, planes, 1, [&](int64_t begin, int64_t end) {
       std::vector<float> scratch(2 * planeIn);
@@ -277,7 +303,8 @@ struct NormReluPadFunction : public torch::autograd::Function<NormReluPadFunctio
 // [N, C, H + 2 pad, W + 2 pad] = reflection_pad2d(relu?(instance_norm(x)), pad); differentiable when
 // gradients are on and x requires one.
 Napi::Value InstanceNormReluPad(const Napi::CallbackInfo& info) {
-  const at::Tensor x = ArgTensor(info, 0, "input").contiguous();
+  const at::Tensor& given = ArgTensor(info, 0, "input");
+  const at::Tensor x = IsChannelsLast(given) ? given : given.contiguous();
   const double eps = ArgNumber(info, 1, "eps");
   const bool relu = ArgBool(info, 2, "relu");
   const int64_t p = static_cast<int64_t>(ArgNumber(info, 3, "pad"));
@@ -286,21 +313,15 @@ Napi::Value InstanceNormReluPad(const Napi::CallbackInfo& info) {
   const int64_t h = x.size(2), w = x.size(3);
   TORCH_CHECK(p >= 0 && p < h && p < w, "reflection padding ", p, " must be smaller than the input's height and width (", h, "x", w, ")");
   if (at::GradMode::is_enabled() && x.requires_grad()) return Out(info, NormReluPadFunction::apply(x, eps, relu, p));
-  at::Tensor out = at::empty({x.size(0), x.size(1), h + 2 * p, w + 2 * p}, x.options());
-  const float* src = x.data_ptr<float>();
-  float* dst = out.data_ptr<float>();
-  const int64_t planeIn = h * w, planeOut = (h + 2 * p) * (w + 2 * p);
-  at::parallel_for(0, x.size(0) * x.size(1), 1, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; i++) NormalisePlane(src + i * planeIn, dst + i * planeOut, h, w, p, eps, relu);
-  });
-  return Out(info, out);
+  at::Tensor stats;  // [N C, 2] floats: nothing against the output's size
+  return Out(info, NormReluPad(x, eps, relu, p, stats));
 }
 
 }  // namespace
 
 at::Tensor MaybeReflectionPad(const at::Tensor& x, at::IntArrayRef pads) {
   if (pads.size() != 4 || pads[0] != pads[1] || pads[0] != pads[2] || pads[0] != pads[3]) return at::Tensor();
-  if (x.dim() != 4 || x.scalar_type() != at::kFloat || !x.device().is_cpu() || !x.is_contiguous()) return at::Tensor();
+  if (x.dim() != 4 || x.scalar_type() != at::kFloat || !x.device().is_cpu() || !(x.is_contiguous() || IsChannelsLast(x))) return at::Tensor();
   const int64_t p = pads[0];
   if (p <= 0 || p >= x.size(2) || p >= x.size(3)) return at::Tensor();  // ATen's op gives the error message
   return ReflectionPadFunction::apply(x, p);

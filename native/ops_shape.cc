@@ -1,5 +1,8 @@
 // Shape, layout, dtype and device changes.
+#include <torch/csrc/autograd/custom_function.h>
+
 #include "convert.h"
+#include "onednn_conv.h"
 #include "register.h"
 
 namespace {
@@ -42,6 +45,41 @@ Napi::Value Contiguous(const Napi::CallbackInfo& info) {
   return Out(info, ArgTensor(info, 0, "x").contiguous(ParseFormat(info, 1)));
 }
 
+// x copied into `format`, by oneDNN's reorder where it can (OnednnRelayout), else by ATen.
+at::Tensor CopyInto(const at::Tensor& x, at::MemoryFormat format) {
+  const bool either = x.is_contiguous() || IsChannelsLast(x);
+  if (x.dim() == 4 && x.scalar_type() == at::kFloat && x.device().is_cpu() && either) {
+    at::Tensor out = at::empty(x.sizes(), x.options().memory_format(format));
+    if (OnednnRelayout(x, out)) return out;
+  }
+  return x.contiguous(format);
+}
+
+// The layout change into and out of the ResNet blocks' channels-last activations. ATen's contiguous() hands the
+// gradient back in whatever format it arrives in: the blocks' skip connections then carried a contiguous gradient,
+// which every block converted again and every residual add mixed with channels-last ones (78 copies a 128 px step).
+// This backward converts the gradient once, into the format the input had.
+struct RelayoutFunction : public torch::autograd::Function<RelayoutFunction> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, bool channelsLast) {
+    ctx->saved_data["inputChannelsLast"] = IsChannelsLast(x);
+    return CopyInto(x, channelsLast ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
+    const auto format = ctx->saved_data["inputChannelsLast"].toBool() ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+    const at::Tensor& g = grads[0];
+    return {g.is_contiguous(format) ? g : CopyInto(g, format), at::Tensor()};
+  }
+};
+
+// relayout(x, format): x copied into `format` (it must not be in it already); differentiable, with the gradient
+// handed back in x's format.
+Napi::Value Relayout(const Napi::CallbackInfo& info) {
+  const at::Tensor& x = ArgTensor(info, 0, "x");
+  const at::MemoryFormat format = ParseFormat(info, 1);
+  TORCH_CHECK(!x.is_contiguous(format), "relayout: the tensor is already in the memory format asked for");
+  return Out(info, RelayoutFunction::apply(x, format == at::MemoryFormat::ChannelsLast));
+}
+
 Napi::Value IsContiguous(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), ArgTensor(info, 0, "x").is_contiguous(ParseFormat(info, 1)));
 }
@@ -81,6 +119,7 @@ void RegisterShape(Napi::Env env, Napi::Object exports) {
   Export<Slice>(env, exports, "slice");
   Export<Select>(env, exports, "select");
   Export<Contiguous>(env, exports, "contiguous");
+  Export<Relayout>(env, exports, "relayout");
   Export<IsContiguous>(env, exports, "isContiguous");
   Export<To>(env, exports, "to");
   Export<SetData>(env, exports, "setData");

@@ -1,9 +1,9 @@
 /** Multi-input and neural-network ops, in the style of torch.nn.functional. */
-import { native } from './native.js';
+import { native, type MemoryFormat } from './native.js';
 import { convolutionPrecision, type ConvolutionPrecision } from './precision.js';
 import { isSubpixelCase, subpixelTranspose } from './subpixel_transpose.js';
 
-export { cat, pad2d, stack } from './layout_ops.js';
+export { cat, pad2d, relayout, stack } from './layout_ops.js';
 import { run, Tensor } from './tensor.js';
 import { castWeight } from './weight_cast_cache.js';
 
@@ -63,6 +63,16 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o:
 
 export interface ConvTranspose2dOptions extends Conv2dOptions {
   outputPadding?: number | [number, number];
+}
+
+/**
+ * The memory format that suits activations between convolutions of `precision` on the CPU: channels-last where
+ * bfloat16 convolutions run through the addon's own oneDNN calls, whose AMX kernels read and write that layout
+ * (a contiguous activation costs a float32 transpose of each convolution's output and of its input gradient);
+ * contiguous otherwise. The ResNet generator keeps its blocks' activations in it.
+ */
+export function activationFormatFor(precision: ConvolutionPrecision): MemoryFormat {
+  return precision === 'bfloat16' && native().directConv().enabled ? 'channels_last' : 'contiguous';
 }
 
 /** Transposed 2-D convolution; weight is [in, out/groups, kh, kw]. */

@@ -2,13 +2,23 @@
  * Padding and joining, the ops both functional.ts and subpixel_transpose.ts build on; apart from
  * both, so neither imports the other's module in a circle.
  */
-import { native, type PadMode } from './native.js';
+import { native, type MemoryFormat, type PadMode } from './native.js';
 import { run, Tensor } from './tensor.js';
 
 /** Pads the last two dimensions: `pads` is [left, right, top, bottom] or one number for all four. */
 export function pad2d(x: Tensor, pads: number | [number, number, number, number], mode: PadMode = 'constant', value = 0): Tensor {
   const p = typeof pads === 'number' ? [pads, pads, pads, pads] : [...pads];
   return new Tensor(run(`${mode}_pad2d`, [x, p], () => native().pad(x.handle, p, mode, value)));
+}
+
+/**
+ * `x` in memory format `format`: x itself when it is in it already, else a copy (oneDNN's reorder for 4-D float32
+ * on the CPU). Unlike contiguous(), the backward hands the gradient back in x's own format, so a run of layers
+ * kept channels-last gets channels-last gradients throughout (the ResNet generator's blocks).
+ */
+export function relayout(x: Tensor, format: MemoryFormat): Tensor {
+  if (x.isContiguous(format)) return x;
+  return new Tensor(run('relayout', [x], () => native().relayout(x.handle, format)));
 }
 
 export function cat(xs: Tensor[], dim = 0): Tensor {

@@ -75,6 +75,7 @@ export interface NativeAddon {
   slice(x: T, dim: number, start: number, end: number, step: number): T;
   select(x: T, dim: number, index: number): T;
   contiguous(x: T, format: MemoryFormat): T;
+  relayout(x: T, format: MemoryFormat): T;
   isContiguous(x: T, format: MemoryFormat): boolean;
   to(x: T, dtype: DType, device: string, format?: MemoryFormat): T;
   // autograd

@@ -14,24 +14,76 @@ import { assertClose } from '../helpers/assert_close.js';
 import { assertMemoryFlat } from '../helpers/memory_flat.js';
 import { runReference, tempDir } from '../helpers/reference.js';
 
-test('the fused op and its backward match PyTorch in float64', () => {
+// Channels-last inputs (the ResNet blocks' activations under bfloat16 convolutions) take their own loops
+// (native/fused_norm_channels_last.cc) and must give the same values, in the same format as the input.
+const FORMATS = ['contiguous', 'channels_last'] as const;
+
+function assertFormat(t: E.Tensor, format: (typeof FORMATS)[number], what: string): void {
+  const channelsLast = t.isContiguous('channels_last') && !t.isContiguous();
+  assert.equal(channelsLast ? 'channels_last' : 'contiguous', format, `${what} should be ${format}`);
+}
+
+test('the fused op and its backward match PyTorch in float64, contiguous and channels-last', () => {
   const file = join(tempDir(), 'norm_relu_pad.safetensors');
   runReference('norm_relu_pad_golden.py', [file]);
   const golden = readSafetensors(file).tensors;
-  const cases = [['plain', false, 0], ['relu', true, 0], ['relu_pad1', true, 1], ['pad1', false, 1], ['relu_pad3', true, 3], ['relu_pad1_offset', true, 1]] as const;
+  const cases = [
+    ['plain', false, 0],
+    ['relu', true, 0],
+    ['relu_pad1', true, 1],
+    ['pad1', false, 1],
+    ['relu_pad3', true, 3],
+    ['relu_pad1_offset', true, 1],
+    ['wide_relu_pad1', true, 1],
+    ['wide_pad3_offset', false, 3],
+    ['wide_plain', false, 0],
+  ] as const;
   for (const threads of [1, 2]) {
     const before = E.getNumThreads();
     E.setNumThreads(threads);
     try {
-      for (const [name, relu, pad] of cases) {
-        E.tidy(() => {
-          const x = fromStored(golden.get(`${name}.x`)!);
-          x.requiresGrad = true;
-          const out = E.instanceNormReluPad(x, { relu, pad });
-          assertClose(out.toFloat32(), golden.get(`${name}.out`)!.data as Float64Array, `${name} output, ${threads} threads`, 1e-5, 1e-5);
-          out.mul(fromStored(golden.get(`${name}.upstream`)!)).sum().backward();
-          assertClose(x.grad!.toFloat32(), golden.get(`${name}.grad`)!.data as Float64Array, `${name} input gradient, ${threads} threads`, 1e-4, 1e-5);
-        });
+      for (const format of FORMATS) {
+        for (const [name, relu, pad] of cases) {
+          E.tidy(() => {
+            const x = fromStored(golden.get(`${name}.x`)!).contiguous(format);
+            x.requiresGrad = true;
+            const out = E.instanceNormReluPad(x, { relu, pad });
+            const what = `${name} (${format}, ${threads} threads)`;
+            if (x.shape[1] !== 1) assertFormat(out, format, `${what} output`);
+            assertClose(out.toFloat32(), golden.get(`${name}.out`)!.data as Float64Array, `${what} output`, 1e-5, 1e-5);
+            out.mul(fromStored(golden.get(`${name}.upstream`)!)).sum().backward();
+            assertClose(x.grad!.toFloat32(), golden.get(`${name}.grad`)!.data as Float64Array, `${what} input gradient`, 1e-4, 1e-5);
+          });
+        }
+      }
+    } finally {
+      E.setNumThreads(before);
+    }
+  }
+});
+
+test('reflection padding and its backward match PyTorch, contiguous and channels-last', () => {
+  const file = join(tempDir(), 'norm_relu_pad.safetensors');
+  runReference('norm_relu_pad_golden.py', [file]);
+  const golden = readSafetensors(file).tensors;
+  for (const threads of [1, 2]) {
+    const before = E.getNumThreads();
+    E.setNumThreads(threads);
+    try {
+      for (const format of FORMATS) {
+        for (const [name, pad] of [['pad_only_2', 2], ['pad_only_1', 1]] as const) {
+          E.tidy(() => {
+            const x = fromStored(golden.get(`${name}.x`)!).contiguous(format);
+            x.requiresGrad = true;
+            const out = E.pad2d(x, pad, 'reflect');
+            const what = `${name} (${format}, ${threads} threads)`;
+            assertFormat(out, format, `${what} output`);
+            assertClose(out.toFloat32(), golden.get(`${name}.out`)!.data as Float64Array, `${what} output`, 0, 0);
+            out.mul(fromStored(golden.get(`${name}.upstream`)!)).sum().backward();
+            assertFormat(x.grad!, format, `${what} input gradient`);
+            assertClose(x.grad!.toFloat32(), golden.get(`${name}.grad`)!.data as Float64Array, `${what} input gradient`, 1e-6, 1e-6);
+          });
+        }
       }
     } finally {
       E.setNumThreads(before);
@@ -46,6 +98,9 @@ test('the fused backward and the reflection pad keep live tensors, allocator byt
     E.tidy(() => {
       E.instanceNormReluPad(x, { relu: true, pad: 1 }).square().sum().backward();
       E.pad2d(x, 2, 'reflect').square().sum().backward();
+      const channelsLast = x.contiguous('channels_last');
+      E.instanceNormReluPad(channelsLast, { relu: true, pad: 1 }).square().sum().backward();
+      E.pad2d(channelsLast, 2, 'reflect').square().sum().backward();
       E.zeroGrad([x]);
     }),
   );
@@ -71,25 +126,53 @@ test('instanceNormReluPad equals reflection_pad(relu(instance_norm(x)))', () => 
   });
 });
 
-test('the ResNet generator trains through the fused op: output and every gradient as with ATen\'s ops', () => {
+for (const ngf of [8, 6]) {
+  // ngf 8 gives the blocks 32 channels (two runs of sixteen for the channels-last loops), ngf 6 gives 24.
+  test(`the ResNet generator (ngf ${ngf}) trains through the fused op, contiguous and channels-last: output and every gradient as with ATen's ops`, () => {
+    E.tidy(() => {
+      E.manualSeed(3);
+      const g = new ResnetGenerator({ channels: 3, ngf, nBlocks: 2 });
+      const x = E.randn([1, 3, 16, 20], { seed: 4 }).tanh();
+      const upstream = E.randn([1, 3, 16, 20], { seed: 5 });
+      const run = (forward: (t: E.Tensor) => E.Tensor) => {
+        E.zeroGrad(g.parameters());
+        const out = forward(x);
+        out.mul(upstream).sum().backward();
+        return { out: out.toFloat32(), grads: g.parameters().map((p) => p.grad!.toFloat32()) };
+      };
+      const atenOps = run((t) => g.model.forward(t)); // Sequential runs each layer itself
+      // Biases before an instance norm have a true gradient of zero, so theirs are rounding noise on both
+      // sides: the absolute tolerance is relative to the largest gradient of the network.
+      const scale = Math.max(...atenOps.grads.map((grad) => Math.max(...grad.map(Math.abs))));
+      for (const format of FORMATS) {
+        g.blocksFormat = format;
+        const fused = run((t) => g.forward(t));
+        assertClose(fused.out, atenOps.out, `generator output, ${format} blocks`);
+        fused.grads.forEach((grad, i) => assertClose(grad, atenOps.grads[i]!, `gradient of parameter ${i}, ${format} blocks`, 1e-4, 1e-6 * scale));
+      }
+      g.dispose();
+    });
+  });
+}
+
+test('under bfloat16 convolutions the ResNet blocks run channels-last where oneDNN is called directly, with the same output', () => {
   E.tidy(() => {
     E.manualSeed(3);
     const g = new ResnetGenerator({ channels: 3, ngf: 8, nBlocks: 2 });
-    const x = E.randn([1, 3, 16, 20], { seed: 4 }).tanh();
-    const upstream = E.randn([1, 3, 16, 20], { seed: 5 });
-    const run = (forward: (t: E.Tensor) => E.Tensor) => {
-      E.zeroGrad(g.parameters());
-      const out = forward(x);
-      out.mul(upstream).sum().backward();
-      return { out: out.toFloat32(), grads: g.parameters().map((p) => p.grad!.toFloat32()) };
-    };
-    const fused = run((t) => g.forward(t));
-    const atenOps = run((t) => g.model.forward(t)); // Sequential runs each layer itself
-    assertClose(fused.out, atenOps.out, 'generator output');
-    // Biases before an instance norm have a true gradient of zero, so theirs are rounding noise on both
-    // sides: the absolute tolerance is relative to the largest gradient of the network.
-    const scale = Math.max(...atenOps.grads.map((grad) => Math.max(...grad.map(Math.abs))));
-    fused.grads.forEach((grad, i) => assertClose(grad, atenOps.grads[i]!, `gradient of parameter ${i}`, 1e-4, 1e-6 * scale));
+    const x = E.randn([1, 3, 16, 16], { seed: 4 }).tanh();
+    const direct = E.directConv().enabled;
+    assert.equal(E.withConvolutionPrecision('bfloat16', () => g.blocksFormatFor(x)), direct ? 'channels_last' : 'contiguous');
+    assert.equal(E.withConvolutionPrecision('float32', () => g.blocksFormatFor(x)), 'contiguous');
+    assert.equal(g.blocksFormatFor(x.to({ dtype: 'float64' })), 'contiguous');
+    const outputs = FORMATS.map((format) => {
+      g.blocksFormat = format;
+      const out = E.withConvolutionPrecision('bfloat16', () => E.noGrad(() => g.forward(x)));
+      assert.ok(out.isContiguous(), `the output is contiguous (${format} blocks)`);
+      return out.toFloat32();
+    });
+    // The convolutions round the same bfloat16 operands either way; only the norms' sums differ in order, which
+    // can move a value across a bfloat16 rounding boundary (2^-8 relative) now and then.
+    assertClose(outputs[1]!, outputs[0]!, 'bfloat16 output, channels-last against contiguous blocks', 0, 2e-2);
     g.dispose();
   });
 });

@@ -27,6 +27,12 @@ export function fusedForward(net: Module): FusedForward {
   return (x) => step.forward(x);
 }
 
+/** The same for a run of a sequence's parts (a network's structure().parts, sliced). */
+export function fusedSequence(parts: NamedModules): FusedForward {
+  const step = sequence(parts);
+  return (x) => step.forward(x);
+}
+
 function lower(module: Module): Step {
   const structure = module.structure();
   if (!structure) return module;
