@@ -394,7 +394,8 @@ size_t OnednnConvPlans(OnednnConvKind kind) {
 
 at::Tensor OnednnConv2d(OnednnConvKind kind, const at::Tensor& input, const at::Tensor& w, const c10::optional<at::Tensor>& bias, at::IntArrayRef stride,
                         at::IntArrayRef padding) {
-  const at::Tensor x = input.is_contiguous() || IsChannelsLast(input) ? input : input.contiguous();
+  // A view of a channels-last tensor (a slice) is copied channels-last, the layout oneDNN's kernels read.
+  const at::Tensor x = input.is_contiguous() || IsChannelsLast(input) ? input : input.contiguous(input.suggest_memory_format());
   const at::Tensor weights = w.contiguous();
   const Key key{kind,      x.size(0), x.size(1), weights.size(0), x.size(2), x.size(3),        weights.size(2),  weights.size(3),
                 stride[0], stride[1], padding[0], padding[1],     bias.has_value(), IsChannelsLast(x)};

@@ -31,7 +31,8 @@ bool AllEqual(at::IntArrayRef v, int64_t value);
 
 // conv2d(x, w, bias) with zero padding, no dilation and one group, as `kind`, for inputs OnednnConvApplies takes; an
 // undefined tensor when this CPU has no oneDNN kernel for it (the caller then runs at::conv2d). An x neither
-// contiguous nor channels-last (a slice) is copied first, as libtorch's own call does.
+// contiguous nor channels-last (a slice) is copied first, into the format its strides suggest, as libtorch's own
+// call does.
 at::Tensor OnednnConv2d(OnednnConvKind kind, const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias,
                         at::IntArrayRef stride, at::IntArrayRef padding);
 

@@ -6,12 +6,14 @@
 // reshape: a stack whose pieces are one float wide runs cat's element-by-element path, 40 ms of a 128 px
 // bfloat16 step on one thread (aten-level profile, Intel Xeon), and its backward handed the convolutions
 // strided gradients that were copied once more. Here one pass writes each output row pair, and one pass
-// writes the four contiguous phase gradients.
+// writes the four contiguous phase gradients. Channels-last phases (the generator's activations under bfloat16
+// convolutions) give a channels-last output: each pixel's channels move as one run.
 #pragma GCC optimize("O3")  // the interleaving loops need the vectoriser, which the addon's -O2 leaves off
 
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <algorithm>
 #include <array>
 
 #include "convert.h"
@@ -46,6 +48,57 @@ inline void SplitRows(const float* __restrict__ even, const float* __restrict__ 
 }
 
 using Phases = std::array<at::Tensor, 4>;
+
+// Channels-last: the same map with each "element" a pixel's `c` channels, rows of one sample split over threads.
+template <class Pixels>
+void ForEachRowChannelsLast(int64_t n, int64_t h, int64_t w, int64_t c, Pixels pixels) {
+  at::parallel_for(0, n * h, 4, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) {
+      const int64_t sample = r / h, m = r % h;
+      // phase row r starts at r * w * c; output row 2m of the sample at (sample * 2h + 2m) * 2w * c
+      pixels(r * w * c, (sample * 2 * h + 2 * m) * 2 * w * c);
+    }
+  });
+}
+
+at::Tensor InterleaveChannelsLast(const Phases& p) {
+  const int64_t n = p[0].size(0), c = p[0].size(1), h = p[0].size(2), w = p[0].size(3);
+  at::Tensor out = at::empty({n, c, 2 * h, 2 * w}, p[0].options().memory_format(at::MemoryFormat::ChannelsLast));
+  const float *a = p[0].data_ptr<float>(), *b = p[1].data_ptr<float>(), *d = p[2].data_ptr<float>(), *e = p[3].data_ptr<float>();
+  float* o = out.data_ptr<float>();
+  ForEachRowChannelsLast(n, h, w, c, [&](int64_t phaseRow, int64_t outRow) {
+    float* even = o + outRow;
+    float* odd = even + 2 * w * c;
+    for (int64_t j = 0; j < w; j++) {
+      std::copy_n(a + phaseRow + j * c, c, even + 2 * j * c);
+      std::copy_n(b + phaseRow + j * c, c, even + (2 * j + 1) * c);
+      std::copy_n(d + phaseRow + j * c, c, odd + 2 * j * c);
+      std::copy_n(e + phaseRow + j * c, c, odd + (2 * j + 1) * c);
+    }
+  });
+  return out;
+}
+
+Phases SplitChannelsLast(const at::Tensor& g, int64_t h, int64_t w) {
+  const int64_t n = g.size(0), c = g.size(1);
+  Phases p;
+  for (auto& t : p) t = at::empty({n, c, h, w}, g.options().memory_format(at::MemoryFormat::ChannelsLast));
+  const float* src = g.data_ptr<float>();
+  float *a = p[0].data_ptr<float>(), *b = p[1].data_ptr<float>(), *d = p[2].data_ptr<float>(), *e = p[3].data_ptr<float>();
+  ForEachRowChannelsLast(n, h, w, c, [&](int64_t phaseRow, int64_t outRow) {
+    const float* even = src + outRow;
+    const float* odd = even + 2 * w * c;
+    for (int64_t j = 0; j < w; j++) {
+      std::copy_n(even + 2 * j * c, c, a + phaseRow + j * c);
+      std::copy_n(even + (2 * j + 1) * c, c, b + phaseRow + j * c);
+      std::copy_n(odd + 2 * j * c, c, d + phaseRow + j * c);
+      std::copy_n(odd + (2 * j + 1) * c, c, e + phaseRow + j * c);
+    }
+  });
+  return p;
+}
+
+bool IsChannelsLastOnly(const at::Tensor& t) { return !t.is_contiguous() && t.is_contiguous(at::MemoryFormat::ChannelsLast); }
 
 // Runs `rows(m, phaseRow, outRow)` for every phase row: `phaseRow` offsets a phase ([N, C, H, W]), `outRow`
 // the output's row 2m of the same plane. Rows are split over threads.
@@ -87,11 +140,15 @@ struct InterleaveFunction : public torch::autograd::Function<InterleaveFunction>
                             const at::Tensor& p11) {
     ctx->saved_data["h"] = p00.size(2);
     ctx->saved_data["w"] = p00.size(3);
-    return Interleave({p00, p01, p10, p11});
+    const bool channelsLast = IsChannelsLastOnly(p00);
+    ctx->saved_data["channelsLast"] = channelsLast;
+    return channelsLast ? InterleaveChannelsLast({p00, p01, p10, p11}) : Interleave({p00, p01, p10, p11});
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
-    Phases p = Split(grads[0].contiguous(), ctx->saved_data["h"].toInt(), ctx->saved_data["w"].toInt());
+    const int64_t h = ctx->saved_data["h"].toInt(), w = ctx->saved_data["w"].toInt();
+    Phases p = ctx->saved_data["channelsLast"].toBool() ? SplitChannelsLast(grads[0].contiguous(at::MemoryFormat::ChannelsLast), h, w)
+                                                         : Split(grads[0].contiguous(), h, w);
     return {p[0], p[1], p[2], p[3]};
   }
 };
@@ -104,10 +161,12 @@ Napi::Value InterleavePhases(const Napi::CallbackInfo& info) {
   const at::Tensor& first = given[0];
   TORCH_CHECK(first.dim() == 4 && first.scalar_type() == at::kFloat && first.device().is_cpu(),
               "interleavePhases expects 4-D float32 CPU tensors, got ", first.sizes(), " ", first.scalar_type(), " on ", first.device());
+  // All four in the first one's format: channels-last if it is, else contiguous.
+  const auto format = IsChannelsLastOnly(first) ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
   for (auto& t : given) {
     TORCH_CHECK(t.sizes() == first.sizes() && t.scalar_type() == at::kFloat && t.device().is_cpu(), "interleavePhases: every phase must have the shape ",
                 first.sizes(), " and be float32 on the CPU; got ", t.sizes(), " ", t.scalar_type(), " on ", t.device());
-    t = t.contiguous();
+    t = t.contiguous(format);
   }
   return Out(info, InterleaveFunction::apply(given[0], given[1], given[2], given[3]));
 }

@@ -145,34 +145,34 @@ for (const ngf of [8, 6]) {
       // sides: the absolute tolerance is relative to the largest gradient of the network.
       const scale = Math.max(...atenOps.grads.map((grad) => Math.max(...grad.map(Math.abs))));
       for (const format of FORMATS) {
-        g.blocksFormat = format;
+        g.innerFormat = format;
         const fused = run((t) => g.forward(t));
-        assertClose(fused.out, atenOps.out, `generator output, ${format} blocks`);
-        fused.grads.forEach((grad, i) => assertClose(grad, atenOps.grads[i]!, `gradient of parameter ${i}, ${format} blocks`, 1e-4, 1e-6 * scale));
+        assertClose(fused.out, atenOps.out, `generator output, ${format} inner layers`);
+        fused.grads.forEach((grad, i) => assertClose(grad, atenOps.grads[i]!, `gradient of parameter ${i}, ${format} inner layers`, 1e-4, 1e-6 * scale));
       }
       g.dispose();
     });
   });
 }
 
-test('under bfloat16 convolutions the ResNet blocks run channels-last where oneDNN is called directly, with the same output', () => {
+test('under bfloat16 convolutions the ResNet generator\'s inner layers run channels-last where oneDNN is called directly, with the same output', () => {
   E.tidy(() => {
     E.manualSeed(3);
     const g = new ResnetGenerator({ channels: 3, ngf: 8, nBlocks: 2 });
     const x = E.randn([1, 3, 16, 16], { seed: 4 }).tanh();
     const direct = E.directConv().enabled;
-    assert.equal(E.withConvolutionPrecision('bfloat16', () => g.blocksFormatFor(x)), direct ? 'channels_last' : 'contiguous');
-    assert.equal(E.withConvolutionPrecision('float32', () => g.blocksFormatFor(x)), 'contiguous');
-    assert.equal(g.blocksFormatFor(x.to({ dtype: 'float64' })), 'contiguous');
+    assert.equal(E.withConvolutionPrecision('bfloat16', () => g.innerFormatFor(x)), direct ? 'channels_last' : 'contiguous');
+    assert.equal(E.withConvolutionPrecision('float32', () => g.innerFormatFor(x)), 'contiguous');
+    assert.equal(g.innerFormatFor(x.to({ dtype: 'float64' })), 'contiguous');
     const outputs = FORMATS.map((format) => {
-      g.blocksFormat = format;
+      g.innerFormat = format;
       const out = E.withConvolutionPrecision('bfloat16', () => E.noGrad(() => g.forward(x)));
-      assert.ok(out.isContiguous(), `the output is contiguous (${format} blocks)`);
+      assert.ok(out.isContiguous(), `the output is contiguous (${format} inner layers)`);
       return out.toFloat32();
     });
     // The convolutions round the same bfloat16 operands either way; only the norms' sums differ in order, which
     // can move a value across a bfloat16 rounding boundary (2^-8 relative) now and then.
-    assertClose(outputs[1]!, outputs[0]!, 'bfloat16 output, channels-last against contiguous blocks', 0, 2e-2);
+    assertClose(outputs[1]!, outputs[0]!, 'bfloat16 output, channels-last against contiguous inner layers', 0, 2e-2);
     g.dispose();
   });
 });

@@ -30,24 +30,30 @@ function expectedOutput(): Float64Array {
   return out;
 }
 
-for (const dtype of ['float32', 'float64'] as const) {
+const cases = [
+  ['float32', 'contiguous'],
+  ['float32', 'channels_last'], // the generator's inner layers under bfloat16 convolutions
+  ['float64', 'contiguous'],
+] as const;
+for (const [dtype, format] of cases) {
   for (const threads of [1, 2]) {
-    test(`interleavePhases in ${dtype} on ${threads} thread(s): each output pixel from its phase, and the gradient split back`, () => {
+    test(`interleavePhases in ${dtype}, ${format}, on ${threads} thread(s): each output pixel from its phase, and the gradient split back`, () => {
       const before = E.getNumThreads();
       E.setNumThreads(threads);
       try {
         E.tidy(() => {
           const phases = [0, 1, 2, 3].map((p) => {
-            const t = E.tensor(Array.from(phaseValues(p)), [N, C, H, W], { dtype });
+            const t = E.tensor(Array.from(phaseValues(p)), [N, C, H, W], { dtype }).contiguous(format);
             t.requiresGrad = true;
             return t;
           }) as [E.Tensor, E.Tensor, E.Tensor, E.Tensor];
           const out = interleavePhases(phases);
           assert.deepEqual(out.shape, [N, C, 2 * H, 2 * W]);
+          if (dtype === 'float32') assert.ok(out.isContiguous(format), `the output is ${format}`);
           assert.deepEqual(Array.from(out.toFloat32()), Array.from(expectedOutput()));
           // d sum(out * up) / d phase_ab [m, j] = up[2m + a, 2j + b]: with up = the expected output itself, each
           // phase's gradient is that phase's own values.
-          const up = E.tensor(Array.from(expectedOutput()), out.shape, { dtype });
+          const up = E.tensor(Array.from(expectedOutput()), out.shape, { dtype }).contiguous(format);
           out.mul(up).sum().backward();
           phases.forEach((t, p) => assert.deepEqual(Array.from(t.grad!.toFloat32()), Array.from(phaseValues(p)), `gradient of phase ${p}`));
         });
