@@ -59,12 +59,13 @@ dnnl::stream& Stream() {
 
 struct Key {
   OnednnConvKind kind;
-  int64_t n, ic, oc, h, w, kh, kw, sh, sw, ph, pw;
+  // Zero padding on each side: top, bottom, left, right.
+  int64_t n, ic, oc, h, w, kh, kw, sh, sw, pt, pb, pl, pr;
   bool bias, channelsLast;
-  auto Fields() const { return std::tie(kind, n, ic, oc, h, w, kh, kw, sh, sw, ph, pw, bias, channelsLast); }
+  auto Fields() const { return std::tie(kind, n, ic, oc, h, w, kh, kw, sh, sw, pt, pb, pl, pr, bias, channelsLast); }
   bool operator<(const Key& o) const { return Fields() < o.Fields(); }
-  int64_t OutH() const { return (h + 2 * ph - kh) / sh + 1; }
-  int64_t OutW() const { return (w + 2 * pw - kw) / sw + 1; }
+  int64_t OutH() const { return (h + pt + pb - kh) / sh + 1; }
+  int64_t OutW() const { return (w + pl + pr - kw) / sw + 1; }
 };
 
 // A layout (or data type) change made once per plan: `needed` is false when oneDNN takes the layout as it is.
@@ -102,7 +103,7 @@ struct Plan {
 
 std::shared_ptr<Plan> BuildPlan(const Key& k) {
   const memory::dims srcDims{k.n, k.ic, k.h, k.w}, weightDims{k.oc, k.ic, k.kh, k.kw}, dstDims{k.n, k.oc, k.OutH(), k.OutW()};
-  const memory::dims strides{k.sh, k.sw}, padding{k.ph, k.pw};
+  const memory::dims strides{k.sh, k.sw}, padding{k.pt, k.pl}, paddingEnd{k.pb, k.pr};
   const Tag activations = k.channelsLast ? Tag::nhwc : Tag::nchw;
   auto plan = std::make_shared<Plan>();
   plan->src = memory::desc(srcDims, kF32, activations);
@@ -118,12 +119,12 @@ std::shared_ptr<Plan> BuildPlan(const Key& k) {
   const memory::desc srcF32(srcDims, kF32, Tag::any), weightsF32(weightDims, kF32, Tag::any), dstF32(dstDims, kF32, Tag::any);
   const auto training = dnnl::prop_kind::forward_training;
 
-  const auto forwardDesc = k.bias ? dnnl::convolution_forward::desc(training, algorithm, src, weights, plan->bias, dstF32, strides, padding, padding)
-                                  : dnnl::convolution_forward::desc(training, algorithm, src, weights, dstF32, strides, padding, padding);
+  const auto forwardDesc = k.bias ? dnnl::convolution_forward::desc(training, algorithm, src, weights, plan->bias, dstF32, strides, padding, paddingEnd)
+                                  : dnnl::convolution_forward::desc(training, algorithm, src, weights, dstF32, strides, padding, paddingEnd);
   const dnnl::convolution_forward::primitive_desc forward(forwardDesc, Engine());
-  const dnnl::convolution_backward_data::primitive_desc backwardData(dnnl::convolution_backward_data::desc(algorithm, srcF32, weights, dst, strides, padding, padding), Engine(), forward);
-  const auto weightsDesc = k.bias ? dnnl::convolution_backward_weights::desc(algorithm, src, weightsF32, plan->bias, dst, strides, padding, padding)
-                                  : dnnl::convolution_backward_weights::desc(algorithm, src, weightsF32, dst, strides, padding, padding);
+  const dnnl::convolution_backward_data::primitive_desc backwardData(dnnl::convolution_backward_data::desc(algorithm, srcF32, weights, dst, strides, padding, paddingEnd), Engine(), forward);
+  const auto weightsDesc = k.bias ? dnnl::convolution_backward_weights::desc(algorithm, src, weightsF32, plan->bias, dst, strides, padding, paddingEnd)
+                                  : dnnl::convolution_backward_weights::desc(algorithm, src, weightsF32, dst, strides, padding, paddingEnd);
   const dnnl::convolution_backward_weights::primitive_desc backwardWeights(weightsDesc, Engine(), forward);
 
   plan->forward = dnnl::convolution_forward(forward);
@@ -333,14 +334,14 @@ struct OnednnConvFunction : public torch::autograd::Function<OnednnConvFunction>
     auto [y, saved] = Forward(*PlanFor(key), key, x, w, b);
     ctx->save_for_backward({saved, w});
     ctx->saved_data["key"] = c10::IValue(std::vector<int64_t>{static_cast<int64_t>(key.kind), key.n, key.ic, key.oc, key.h, key.w, key.kh, key.kw, key.sh,
-                                                              key.sw, key.ph, key.pw, key.bias, key.channelsLast});
+                                                              key.sw, key.pt, key.pb, key.pl, key.pr, key.bias, key.channelsLast});
     return y;
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grads) {
     const auto saved = ctx->get_saved_variables();
     const auto f = ctx->saved_data["key"].toIntVector();
-    const Key key{static_cast<OnednnConvKind>(f[0]), f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12] != 0, f[13] != 0};
+    const Key key{static_cast<OnednnConvKind>(f[0]), f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], f[14] != 0, f[15] != 0};
     const at::Tensor gy = grads[0].contiguous(FormatOf(key.channelsLast));
     // Held here, not borrowed from the cache: the plan may have been dropped from it since forward.
     const std::shared_ptr<Plan> plan = PlanFor(key);
@@ -372,7 +373,7 @@ bool AllEqual(at::IntArrayRef v, int64_t value) { return std::all_of(v.begin(), 
 
 bool OnednnConvApplies(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias, at::IntArrayRef stride,
                        at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups) {
-  if (stride.size() != 2 || padding.size() != 2 || !AllEqual(dilation, 1) || groups != 1) return false;
+  if (stride.size() != 2 || (padding.size() != 2 && padding.size() != 4) || !AllEqual(dilation, 1) || groups != 1) return false;
   if (x.dim() != 4 || w.dim() != 4 || w.size(1) != x.size(1)) return false;
   if (!x.device().is_cpu() || x.is_mkldnn() || x.scalar_type() != at::kFloat || w.scalar_type() != at::kFloat) return false;
   return !bias || (bias->scalar_type() == at::kFloat && bias->is_contiguous());
@@ -397,8 +398,10 @@ at::Tensor OnednnConv2d(OnednnConvKind kind, const at::Tensor& input, const at::
   // A view of a channels-last tensor (a slice) is copied channels-last, the layout oneDNN's kernels read.
   const at::Tensor x = input.is_contiguous() || IsChannelsLast(input) ? input : input.contiguous(input.suggest_memory_format());
   const at::Tensor weights = w.contiguous();
-  const Key key{kind,      x.size(0), x.size(1), weights.size(0), x.size(2), x.size(3),        weights.size(2),  weights.size(3),
-                stride[0], stride[1], padding[0], padding[1],     bias.has_value(), IsChannelsLast(x)};
+  const bool sides = padding.size() == 4;  // [top, bottom, left, right], else [height, width] for both sides
+  const int64_t top = padding[0], bottom = sides ? padding[1] : padding[0], left = sides ? padding[2] : padding[1], right = sides ? padding[3] : padding[1];
+  const Key key{kind,      x.size(0), x.size(1), weights.size(0), x.size(2), x.size(3), weights.size(2),  weights.size(3),
+                stride[0], stride[1], top,       bottom,          left,      right,     bias.has_value(), IsChannelsLast(x)};
   if (!PlanFor(key)) return at::Tensor();
   return bias ? OnednnConvFunction::apply(key, x, weights, *bias) : OnednnConvFunction::apply(key, x, weights);
 }

@@ -21,8 +21,8 @@ enum class OnednnConvKind {
 bool OnednnBuilt();
 
 // Whether conv2d(x, w, bias, stride, padding, dilation, groups) is one OnednnConv2d can run: 4-D float32 CPU x and w
-// (w [out, in, kh, kw] with in = x's channels), a contiguous float32 bias, two strides and paddings, no dilation, one
-// group. Each kind adds its own conditions (winograd_conv.cc, direct_conv.cc, narrow_conv.cc).
+// (w [out, in, kh, kw] with in = x's channels), a contiguous float32 bias, two strides, two paddings (height, width)
+// or four (top, bottom, left, right), no dilation, one group. Each kind adds its own conditions (winograd_conv.cc, direct_conv.cc, narrow_conv.cc).
 bool OnednnConvApplies(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias, at::IntArrayRef stride,
                        at::IntArrayRef padding, at::IntArrayRef dilation, int64_t groups);
 

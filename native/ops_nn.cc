@@ -17,7 +17,7 @@ namespace {
 // native is faster").
 constexpr int64_t kNativeConvLimit = 20480;
 
-// conv2d(x, weight, bias?, stride[2], padding[2], dilation[2], groups)
+// conv2d(x, weight, bias?, stride[2], padding[2] or [4], dilation[2], groups)
 //
 // Where the addon is built with oneDNN (onednn_conv.h), a float32 convolution runs as the first of these that takes
 // it: few output channels and a large kernel as a matrix product (narrow_conv.cc), Winograd (winograd_conv.cc), direct
@@ -29,20 +29,22 @@ constexpr int64_t kNativeConvLimit = 20480;
 // ran on the im2col path, whose OpenBLAS threads spin against libgomp's: 1.6 ms a call against 0.5 ms for the
 // 4x larger 16x16 ones at 64 px, and a 32 px step (ngf 32, 2 threads) took 0.7-0.97 s against 0.18-0.24 s now.
 // The zero image adds exact zeros to the weight and bias gradients. Larger inputs take oneDNN as before.
-Napi::Value Conv2d(const Napi::CallbackInfo& info) {
-  const at::Tensor& x = ArgTensor(info, 0, "input");
-  const at::Tensor& w = ArgTensor(info, 1, "weight");
-  const c10::optional<at::Tensor> bias = ArgOptTensor(info, 2, "bias");
-  const std::vector<int64_t> stride = ArgInts(info, 3, "stride");
-  const std::vector<int64_t> padding = ArgInts(info, 4, "padding");
-  const std::vector<int64_t> dilation = ArgInts(info, 5, "dilation");
-  const int64_t groups = static_cast<int64_t>(ArgNumber(info, 6, "groups"));
+//
+// Four paddings are top, bottom, left, right (the four-phase transposed convolution pads one side only): the direct
+// oneDNN path takes them as they are; elsewhere x is zero-padded first.
+at::Tensor Convolve(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& bias, const std::vector<int64_t>& stride,
+                    const std::vector<int64_t>& padding, const std::vector<int64_t>& dilation, int64_t groups) {
+  if (padding.size() == 4) {
+    at::Tensor direct = MaybeDirectConv2d(x, w, bias, stride, padding, dilation, groups, false);
+    if (direct.defined()) return direct;
+    return Convolve(at::constant_pad_nd(x, {padding[2], padding[3], padding[0], padding[1]}), w, bias, stride, {0, 0}, dilation, groups);
+  }
   at::Tensor narrow = MaybeNarrowConv2d(x, w, bias, stride, padding, dilation, groups);
-  if (narrow.defined()) return Out(info, narrow);
+  if (narrow.defined()) return narrow;
   at::Tensor winograd = MaybeWinogradConv2d(x, w, bias, stride, padding, dilation, groups);
-  if (winograd.defined()) return Out(info, winograd);
+  if (winograd.defined()) return winograd;
   at::Tensor direct = MaybeDirectConv2d(x, w, bias, stride, padding, dilation, groups, false);
-  if (direct.defined()) return Out(info, direct);
+  if (direct.defined()) return direct;
   // Only where libtorch would not take oneDNN itself but takes it for a batch of two: kernels larger than 3x3 (the
   // 7x7 and 4x4 ones) already go there, and an unstrided 1x1 kernel on one thread stays on im2col either way.
   const auto ones = [](const std::vector<int64_t>& v) { return std::all_of(v.begin(), v.end(), [](int64_t e) { return e == 1; }); };
@@ -52,12 +54,19 @@ Napi::Value Conv2d(const Napi::CallbackInfo& info) {
   if (small && x.size(0) == 1 && at::hasMKLDNN() && at::globalContext().userEnabledMkldnn() && x.device().is_cpu() &&
       !x.is_mkldnn() && x.scalar_type() == at::kFloat && w.scalar_type() == at::kFloat) {
     at::Tensor pair = at::cat({x, at::zeros_like(x)}, 0);
-    return Out(info, at::conv2d(pair, w, bias, stride, padding, dilation, groups).narrow(0, 0, 1));
+    return at::conv2d(pair, w, bias, stride, padding, dilation, groups).narrow(0, 0, 1);
   }
-  return Out(info, at::conv2d(x, w, bias, stride, padding, dilation, groups));
+  return at::conv2d(x, w, bias, stride, padding, dilation, groups);
 }
 
-// conv2dBf16(x, weight, bias?, stride[2], padding[2], dilation[2], groups): the convolution computed in bfloat16
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  const std::vector<int64_t> padding = ArgInts(info, 4, "padding");
+  if (padding.size() != 2 && padding.size() != 4) throw Napi::Error::New(info.Env(), "conv2d: padding takes 2 values (height, width) or 4 (top, bottom, left, right)");
+  return Out(info, Convolve(ArgTensor(info, 0, "input"), ArgTensor(info, 1, "weight"), ArgOptTensor(info, 2, "bias"), ArgInts(info, 3, "stride"), padding,
+                            ArgInts(info, 5, "dilation"), static_cast<int64_t>(ArgNumber(info, 6, "groups"))));
+}
+
+// conv2dBf16(x, weight, bias?, stride[2], padding[2] or [4], dilation[2], groups): the convolution computed in bfloat16
 // from float32 tensors, float32 out (direct_conv.cc); null where that path does not apply, and the engine casts itself.
 Napi::Value Conv2dBf16(const Napi::CallbackInfo& info) {
   at::Tensor y = MaybeDirectConv2d(ArgTensor(info, 0, "input"), ArgTensor(info, 1, "weight"), ArgOptTensor(info, 2, "bias"), ArgInts(info, 3, "stride"),

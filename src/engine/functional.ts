@@ -7,11 +7,12 @@ export { cat, pad2d, relayout, stack } from './layout_ops.js';
 import { run, Tensor } from './tensor.js';
 import { castWeight } from './weight_cast_cache.js';
 
-const pair = (v: number | [number, number]): number[] => (typeof v === 'number' ? [v, v] : [...v]);
+const pair = (v: number | number[]): number[] => (typeof v === 'number' ? [v, v] : [...v]);
 
 export interface Conv2dOptions {
   stride?: number | [number, number];
-  padding?: number | [number, number];
+  /** Zero padding: one value, [height, width], or [top, bottom, left, right]. */
+  padding?: number | [number, number] | [number, number, number, number];
   dilation?: number | [number, number];
   groups?: number;
   /**
@@ -87,7 +88,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
     // faster. Through libtorch's casts, which also round outputs and gradients to bfloat16, that rounding was
     // amplified (through instance norm and ReLU masks) into 21% higher generator loss, so there they stay float32.
     const precision = native().directConv().enabled ? (o.precision ?? convolutionPrecision()) : 'float32';
-    return subpixelTranspose(x, weight, bias, (a, w, b) => conv2d(a, w, b, { precision }));
+    return subpixelTranspose(x, weight, bias, (a, w, b, padding) => conv2d(a, w, b, { precision, padding }));
   }
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return new Tensor(

@@ -80,21 +80,30 @@ test('a Conv2d layer runs in its precision when the model set one, else in the s
   });
 });
 
-test('the four-phase rewrite of conv_transpose2d (k3 s2 p1 op1) equals PyTorch\'s conv_transpose2d, gradients included', () => {
-  // E.convTranspose2d itself takes the rewrite on the CPU in float32, so the reference is PyTorch's.
-  const file = join(tempDir(), 'conv_transpose.safetensors');
-  runReference('conv_transpose_golden.py', [file]);
-  const golden = readSafetensors(file).tensors;
-  const get = (name: string) => golden.get(name)!;
-  E.tidy(() => {
-    const [x, w, b] = ['x', 'w', 'b'].map((n) => fromStored(get(n)));
-    for (const t of [x, w, b]) t.requiresGrad = true;
-    const ours = subpixelTranspose(x, w, b, (a, k, bias) => E.conv2d(a, k, bias));
-    assert.deepEqual(ours.shape, get('out').shape);
-    assertClose(ours.toFloat32(), get('out').data as Float32Array, 'forward');
-    const viaEngine = E.convTranspose2d(x.detach(), w.detach(), b.detach(), { stride: 2, padding: 1, outputPadding: 1 });
-    assertClose(viaEngine.toFloat32(), get('out').data as Float32Array, 'forward through E.convTranspose2d');
-    ours.mul(fromStored(get('up'))).sum().backward();
-    for (const [t, name] of [[x, 'x'], [w, 'w'], [b, 'b']] as const) assertClose(t.grad!.toFloat32(), get(`grad_${name}`).data as Float32Array, `grad of ${name}`, 1e-5, 1e-5);
+for (const direct of [true, false]) {
+  // Directly, oneDNN pads each phase on its own side; otherwise the engine zero-pads x first (native/ops_nn.cc).
+  test(`the four-phase rewrite of conv_transpose2d (k3 s2 p1 op1) equals PyTorch's conv_transpose2d, gradients included (direct oneDNN ${direct ? 'on' : 'off'})`, () => {
+    // E.convTranspose2d itself takes the rewrite on the CPU in float32, so the reference is PyTorch's.
+    const file = join(tempDir(), 'conv_transpose.safetensors');
+    runReference('conv_transpose_golden.py', [file]);
+    const golden = readSafetensors(file).tensors;
+    const get = (name: string) => golden.get(name)!;
+    const before = E.directConv().enabled;
+    E.setDirectConv(direct);
+    try {
+      E.tidy(() => {
+        const [x, w, b] = ['x', 'w', 'b'].map((n) => fromStored(get(n)));
+        for (const t of [x, w, b]) t.requiresGrad = true;
+        const ours = subpixelTranspose(x, w, b, (a, k, bias, padding) => E.conv2d(a, k, bias, { padding }));
+        assert.deepEqual(ours.shape, get('out').shape);
+        assertClose(ours.toFloat32(), get('out').data as Float32Array, 'forward');
+        const viaEngine = E.convTranspose2d(x.detach(), w.detach(), b.detach(), { stride: 2, padding: 1, outputPadding: 1 });
+        assertClose(viaEngine.toFloat32(), get('out').data as Float32Array, 'forward through E.convTranspose2d');
+        ours.mul(fromStored(get('up'))).sum().backward();
+        for (const [t, name] of [[x, 'x'], [w, 'w'], [b, 'b']] as const) assertClose(t.grad!.toFloat32(), get(`grad_${name}`).data as Float32Array, `grad of ${name}`, 1e-5, 1e-5);
+      });
+    } finally {
+      E.setDirectConv(before);
+    }
   });
-});
+}
