@@ -17,6 +17,7 @@
 #include <array>
 
 #include "convert.h"
+#include "onednn_conv.h"
 #include "register.h"
 
 namespace {
@@ -98,8 +99,6 @@ Phases SplitChannelsLast(const at::Tensor& g, int64_t h, int64_t w) {
   return p;
 }
 
-bool IsChannelsLastOnly(const at::Tensor& t) { return !t.is_contiguous() && t.is_contiguous(at::MemoryFormat::ChannelsLast); }
-
 // Runs `rows(m, phaseRow, outRow)` for every phase row: `phaseRow` offsets a phase ([N, C, H, W]), `outRow`
 // the output's row 2m of the same plane. Rows are split over threads.
 template <class Rows>
@@ -140,7 +139,7 @@ struct InterleaveFunction : public torch::autograd::Function<InterleaveFunction>
                             const at::Tensor& p11) {
     ctx->saved_data["h"] = p00.size(2);
     ctx->saved_data["w"] = p00.size(3);
-    const bool channelsLast = IsChannelsLastOnly(p00);
+    const bool channelsLast = IsChannelsLast(p00);
     ctx->saved_data["channelsLast"] = channelsLast;
     return channelsLast ? InterleaveChannelsLast({p00, p01, p10, p11}) : Interleave({p00, p01, p10, p11});
   }
@@ -162,7 +161,7 @@ Napi::Value InterleavePhases(const Napi::CallbackInfo& info) {
   TORCH_CHECK(first.dim() == 4 && first.scalar_type() == at::kFloat && first.device().is_cpu(),
               "interleavePhases expects 4-D float32 CPU tensors, got ", first.sizes(), " ", first.scalar_type(), " on ", first.device());
   // All four in the first one's format: channels-last if it is, else contiguous.
-  const auto format = IsChannelsLastOnly(first) ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  const auto format = IsChannelsLast(first) ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
   for (auto& t : given) {
     TORCH_CHECK(t.sizes() == first.sizes() && t.scalar_type() == at::kFloat && t.device().is_cpu(), "interleavePhases: every phase must have the shape ",
                 first.sizes(), " and be float32 on the CPU; got ", t.sizes(), " ", t.scalar_type(), " on ", t.device());

@@ -75,6 +75,8 @@ export class ResnetGenerator extends Module {
    */
   innerFormat: MemoryFormat | null = null;
   #fused: FusedForward | null = null;
+  /** A residual block's convolution, whose precision the inner layers' format follows (found once). */
+  #blockConv: Conv2d | null | undefined;
   constructor(readonly config: GeneratorConfig) {
     super();
     const { channels, ngf, nBlocks } = config;
@@ -120,9 +122,11 @@ export class ResnetGenerator extends Module {
    */
   innerFormatFor(x: Tensor): MemoryFormat {
     if (x.device !== 'cpu' || x.dtype !== 'float32' || x.shape.length !== 4) return 'contiguous';
-    const block = this.modules().find((m): m is ResnetBlock => m instanceof ResnetBlock);
-    const blockConv = block?.convBlock.modules().find((m): m is Conv2d => m instanceof Conv2d);
-    return this.innerFormat ?? activationFormatFor(blockConv?.precision ?? convolutionPrecision());
+    if (this.#blockConv === undefined) {
+      const block = this.modules().find((m): m is ResnetBlock => m instanceof ResnetBlock);
+      this.#blockConv = block?.convBlock.modules().find((m): m is Conv2d => m instanceof Conv2d) ?? null;
+    }
+    return this.innerFormat ?? activationFormatFor(this.#blockConv?.precision ?? convolutionPrecision());
   }
 
   #lower(): FusedForward {

@@ -32,6 +32,18 @@ PAD_CASES = [
 
 gen = torch.Generator().manual_seed(11)
 out = {}
+
+
+def record(name, x, y):
+    """Stores x, y and the gradient of sum(y * upstream) with respect to x, for a random upstream."""
+    upstream = torch.randn(*y.shape, generator=gen).float().double()
+    (y * upstream).sum().backward()
+    out[f"{name}.x"] = x.detach().float()
+    out[f"{name}.upstream"] = upstream.float()
+    out[f"{name}.out"] = y.detach()
+    out[f"{name}.grad"] = x.grad
+
+
 for name, shape, relu, pad, offset in CASES:
     x = (torch.randn(*shape, generator=gen) * 3 + offset).float().double().requires_grad_(True)
     y = F.instance_norm(x, eps=1e-5)
@@ -39,19 +51,8 @@ for name, shape, relu, pad, offset in CASES:
         y = F.relu(y)
     if pad:
         y = F.pad(y, (pad, pad, pad, pad), mode="reflect")
-    upstream = torch.randn(*y.shape, generator=gen).float().double()
-    (y * upstream).sum().backward()
-    out[f"{name}.x"] = x.detach().float()
-    out[f"{name}.upstream"] = upstream.float()
-    out[f"{name}.out"] = y.detach()
-    out[f"{name}.grad"] = x.grad
+    record(name, x, y)
 for name, shape, pad in PAD_CASES:
     x = torch.randn(*shape, generator=gen).float().double().requires_grad_(True)
-    y = F.pad(x, (pad, pad, pad, pad), mode="reflect")
-    upstream = torch.randn(*y.shape, generator=gen).float().double()
-    (y * upstream).sum().backward()
-    out[f"{name}.x"] = x.detach().float()
-    out[f"{name}.upstream"] = upstream.float()
-    out[f"{name}.out"] = y.detach()
-    out[f"{name}.grad"] = x.grad
+    record(name, x, F.pad(x, (pad, pad, pad, pad), mode="reflect"))
 save(sys.argv[1], out)
