@@ -1,9 +1,9 @@
 // The fused instance norm + ReLU + reflection pad and reflection padding alone on channels-last tensors, forward
-// and backward: the same arithmetic as the plane loops of ops_fused_norm.cc, sixteen channels at a time.
+// and backward: the same arithmetic as the plane loops of ops_fused_norm.cc, over runs of channels.
 //
-// Why channels-last: with bfloat16 convolutions the ResNet blocks keep their activations channels-last
-// (src/model/resnet_generator.ts), the layout oneDNN's AMX kernels read and write. Each block convolution in the
-// contiguous layout paid two float32 transposes (its output, and its input gradient) and two transposing casts;
+// Why channels-last: with bfloat16 convolutions the ResNet generator keeps its inner layers' activations
+// channels-last (src/model/resnet_generator.ts), the layout oneDNN's AMX kernels read and write. Each convolution in
+// the contiguous layout paid two float32 transposes (its output, and its input gradient) and two transposing casts;
 // channels-last leaves only the casts.
 //
 // Each thread takes one sample's run of channels (a multiple of sixteen, one vector register of floats) and walks

@@ -33,7 +33,7 @@
 
 namespace {
 
-// The memory format a result keeps: channels-last inputs (the ResNet blocks' activations under bfloat16
+// The memory format a result keeps: channels-last inputs (the ResNet generator's inner layers under bfloat16
 // convolutions) are computed channels-last (fused_norm_channels_last.cc), everything else contiguous.
 at::MemoryFormat FormatOf(const at::Tensor& x) { return IsChannelsLast(x) ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous; }
 
@@ -171,9 +171,10 @@ struct ReflectionPadFunction : public torch::autograd::Function<ReflectionPadFun
     at::Tensor out = at::empty({x.size(0), x.size(1), h + 2 * p, w + 2 * p}, x.options().memory_format(FormatOf(x)));
     const float* src = x.data_ptr<float>();
     float* dst = out.data_ptr<float>();
+    const bool channelsLast = IsChannelsLast(x);
     ctx->saved_data["pad"] = p;
-    ctx->saved_data["channelsLast"] = IsChannelsLast(x);
-    if (IsChannelsLast(x)) {
+    ctx->saved_data["channelsLast"] = channelsLast;
+    if (channelsLast) {
       ReflectionPadChannelsLast(src, dst, x.size(0), h, w, x.size(1), p);
       return out;
     }

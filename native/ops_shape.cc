@@ -55,7 +55,7 @@ at::Tensor CopyInto(const at::Tensor& x, at::MemoryFormat format) {
   return x.contiguous(format);
 }
 
-// The layout change into and out of the ResNet blocks' channels-last activations. ATen's contiguous() hands the
+// The layout change into and out of the ResNet generator's channels-last inner layers. ATen's contiguous() hands the
 // gradient back in whatever format it arrives in: the blocks' skip connections then carried a contiguous gradient,
 // which every block converted again and every residual add mixed with channels-last ones (78 copies a 128 px step).
 // This backward converts the gradient once, into the format the input had.

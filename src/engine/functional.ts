@@ -70,7 +70,7 @@ export interface ConvTranspose2dOptions extends Conv2dOptions {
  * The memory format that suits activations between convolutions of `precision` on the CPU: channels-last where
  * bfloat16 convolutions run through the addon's own oneDNN calls, whose AMX kernels read and write that layout
  * (a contiguous activation costs a float32 transpose of each convolution's output and of its input gradient);
- * contiguous otherwise. The ResNet generator keeps its blocks' activations in it.
+ * contiguous otherwise. The ResNet generator keeps its inner layers' activations in it (innerFormatFor).
  */
 export function activationFormatFor(precision: ConvolutionPrecision): MemoryFormat {
   return precision === 'bfloat16' && native().directConv().enabled ? 'channels_last' : 'contiguous';

@@ -14,7 +14,7 @@ import { assertClose } from '../helpers/assert_close.js';
 import { assertMemoryFlat } from '../helpers/memory_flat.js';
 import { runReference, tempDir } from '../helpers/reference.js';
 
-// Channels-last inputs (the ResNet blocks' activations under bfloat16 convolutions) take their own loops
+// Channels-last inputs (the ResNet generator's inner layers under bfloat16 convolutions) take their own loops
 // (native/fused_norm_channels_last.cc) and must give the same values, in the same format as the input.
 const FORMATS = ['contiguous', 'channels_last'] as const;
 
